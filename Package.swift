@@ -1,0 +1,51 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Zero warnings is a rule, not a hope: any warning in our own code fails the build.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+// Data flows one way: Catalog → Store → Grading → Events → Server.
+// Each module below has one reason to change; the CLI only wires them together.
+let package = Package(
+    name: "Classroom",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "classroom", targets: ["classroom"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Parses and validates courses/ and exercises/; knows nothing of databases.
+        .target(name: "Catalog", dependencies: [
+            "Yams",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
+        // The SQLite store behind a small API (a PostgreSQL backend can replace it later).
+        .target(name: "Store", dependencies: [
+            "Catalog",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
+        // fork/unshare/setrlimit/exec with no Swift runtime between fork and exec.
+        .target(name: "CSandbox", cSettings: [.treatAllWarnings(as: .error)]),
+        // Confinement policy and supervision of one run.
+        .target(name: "Sandbox", dependencies: ["CSandbox"], swiftSettings: strict),
+        // Commands for instructors and students.
+        .target(name: "ClassroomCLI", dependencies: [
+            "Catalog", "Store",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "classroom", dependencies: ["ClassroomCLI"], swiftSettings: strict),
+
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Catalog", "TestSupport",
+                                                       .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["classroom", "TestSupport"], swiftSettings: strict),
+    ]
+)

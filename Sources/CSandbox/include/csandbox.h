@@ -1,0 +1,1 @@
+int csandbox_placeholder(void);

@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// `classroom`: the one executable, for instructors and students alike.
+public struct ClassroomCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "classroom",
+        abstract: "A grader and scripted classroom for courses on network, concurrency and distributed programming in Python.",
+        discussion: """
+            Start with `classroom init` in a folder holding courses/ and exercises/: it creates the \
+            database (classroom.db) and loads the shipped courses. `classroom validate` checks the \
+            catalog without touching any database.
+            """,
+        subcommands: [
+            InitCommand.self,
+            ValidateCommand.self,
+            CourseCommand.self,
+            ExerciseCommand.self,
+            StudentCommand.self,
+        ])
+
+    public init() {}
+}

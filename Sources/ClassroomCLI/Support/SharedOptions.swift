@@ -1,0 +1,50 @@
+import ArgumentParser
+import Catalog
+import Foundation
+import Store
+
+/// Where the database lives; every command that touches it takes these options.
+public struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The SQLite database file.", discussion: "Default: $CLASSROOM_DB, else classroom.db in the current directory.", valueName: "path"))
+    var db: String?
+
+    public init() {}
+
+    var path: String {
+        db ?? ProcessInfo.processInfo.environment["CLASSROOM_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "classroom.db"
+    }
+
+    /// Opens the database, creating and migrating it if needed.
+    func open() throws(StoreError) -> ClassroomStore {
+        try ClassroomStore(path: path)
+    }
+
+    /// Opens a database that must already exist (reading commands should not create empty files).
+    func openExisting() throws -> ClassroomStore {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("no database at \(path); run `classroom init` first (or pass --db PATH)")
+        }
+        return try open()
+    }
+}
+
+/// Where the catalog (courses/ and exercises/) lives.
+public struct CatalogOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The folder holding courses/ and exercises/.", discussion: "Default: $CLASSROOM_CATALOG, else the current directory.", valueName: "dir"))
+    var catalog: String?
+
+    public init() {}
+
+    var root: URL {
+        let path = catalog ?? ProcessInfo.processInfo.environment["CLASSROOM_CATALOG"].flatMap { $0.isEmpty ? nil : $0 } ?? "."
+        return URL(fileURLWithPath: path)
+    }
+
+    var loader: CatalogLoader { CatalogLoader(root: root) }
+}
+
+/// A failure worded for the person at the terminal.
+struct CLIError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,61 @@
+import Catalog
+import Crypto
+import Foundation
+import GRDB
+
+/// A submission just accepted, with the grading job queued for it.
+public struct AcceptedSubmission: Sendable, Hashable {
+    public var submission: SubmissionRecord
+    public var job: GradingJobRecord
+}
+
+extension ClassroomStore {
+    /// The most a submission may hold: student programs are small, and the database keeps them all.
+    public static let maximumSubmissionBytes = 1 << 20
+
+    /// Stores a submission and queues its grading job in one transaction, so an accepted
+    /// submission is never lost and always graded.
+    public func submit(student name: String, exercise exerciseId: String, files: [String: Data], now: Date = Date()) async throws(StoreError) -> AcceptedSubmission {
+        let total = files.values.reduce(0) { $0 + $1.count }
+        guard total <= Self.maximumSubmissionBytes else {
+            throw .tooLarge(what: "the submission", bytes: total, limit: Self.maximumSubmissionBytes)
+        }
+        guard !files.isEmpty else { throw .invalid("the submission holds no files") }
+        return try await write { db in
+            guard let student = try StudentRecord.filter(Column("name") == name).fetchOne(db) else {
+                throw StoreError.notFound(what: "student", id: name)
+            }
+            guard let exercise = try Self.currentExercise(exerciseId, in: db) else {
+                throw StoreError.notFound(what: "exercise", id: exerciseId)
+            }
+            guard let courseId = try String.fetchOne(db, sql: """
+                SELECT e.courseId FROM enrolment e JOIN unitExercise u ON u.courseId = e.courseId
+                WHERE e.studentId = ? AND u.exerciseId = ? ORDER BY e.courseId LIMIT 1
+                """, arguments: [student.id, exerciseId]) else {
+                throw StoreError.notEnrolled(student: name, exercise: exerciseId)
+            }
+            var submission = SubmissionRecord(id: nil, studentId: student.id!, courseId: courseId, exerciseId: exerciseId,
+                                              exerciseVersion: exercise.version, submittedAt: now,
+                                              sha256: CatalogLoader.hash(files), byteCount: total)
+            try submission.insert(db)
+            for (path, content) in files.sorted(by: { $0.key < $1.key }) {
+                let digest = SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined()
+                try SubmissionFileRecord(submissionId: submission.id!, path: path, content: content, sha256: digest).insert(db)
+            }
+            var job = GradingJobRecord(id: nil, submissionId: submission.id!, exerciseVersion: exercise.version, state: .queued,
+                                       attempts: 0, queuedAt: now)
+            try job.insert(db)
+            try Self.appendEvent(kind: "submission.accepted",
+                                 payload: ["submission": String(submission.id!), "student": name, "exercise": exerciseId], in: db, at: now)
+            return AcceptedSubmission(submission: submission, job: job)
+        }
+    }
+
+    /// The files of a submission, by path.
+    public func submissionFiles(_ submissionId: Int64) async throws(StoreError) -> [String: Data] {
+        try await read { db in
+            let rows = try SubmissionFileRecord.filter(Column("submissionId") == submissionId).fetchAll(db)
+            return Dictionary(rows.map { ($0.path, $0.content) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import GRDB
+
+/// The schema's history. Migrations are append-only: a shipped one is never edited.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: catalog, students, submissions, grading, events") { db in
+            try db.create(table: "course") { t in
+                t.primaryKey("id", .text)
+                t.column("title", .text).notNull()
+                t.column("summary", .text).notNull()
+                t.column("models", .text).notNull()
+                t.column("definition", .text).notNull()
+                t.column("contentHash", .text).notNull()
+                t.column("sourcePath", .text).notNull()
+                t.column("loadedAt", .datetime).notNull()
+            }
+            try db.create(table: "unit") { t in
+                t.column("courseId", .text).notNull().references("course", onDelete: .cascade)
+                t.column("id", .text).notNull()
+                t.column("position", .integer).notNull()
+                t.column("title", .text).notNull()
+                t.column("summary", .text).notNull()
+                t.column("day", .integer).notNull()
+                t.column("unlocksAt", .datetime)
+                t.column("deadline", .datetime)
+                t.primaryKey(["courseId", "id"])
+            }
+            try db.create(table: "exercise") { t in
+                t.column("id", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("title", .text).notNull()
+                t.column("points", .integer).notNull()
+                t.column("definition", .text).notNull()
+                t.column("contentHash", .text).notNull()
+                t.column("loadedAt", .datetime).notNull()
+                t.primaryKey(["id", "version"])
+            }
+            try db.create(table: "exerciseFile") { t in
+                t.column("exerciseId", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("path", .text).notNull()
+                t.column("content", .blob).notNull()
+                t.primaryKey(["exerciseId", "version", "path"])
+                t.foreignKey(["exerciseId", "version"], references: "exercise", onDelete: .cascade)
+            }
+            try db.create(table: "unitExercise") { t in
+                t.column("courseId", .text).notNull()
+                t.column("unitId", .text).notNull()
+                t.column("exerciseId", .text).notNull()
+                t.column("position", .integer).notNull()
+                t.primaryKey(["courseId", "unitId", "exerciseId"])
+                t.foreignKey(["courseId", "unitId"], references: "unit", onDelete: .cascade)
+            }
+            try db.create(table: "student") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique()
+                t.column("email", .text)
+                t.column("tokenHash", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "enrolment") { t in
+                t.column("studentId", .integer).notNull().references("student", onDelete: .cascade)
+                t.column("courseId", .text).notNull().references("course", onDelete: .cascade)
+                t.column("enrolledAt", .datetime).notNull()
+                t.primaryKey(["studentId", "courseId"])
+            }
+            try db.create(table: "submission") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("studentId", .integer).notNull().references("student")
+                t.column("courseId", .text).notNull().references("course")
+                t.column("exerciseId", .text).notNull()
+                t.column("exerciseVersion", .integer).notNull()
+                t.column("submittedAt", .datetime).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("byteCount", .integer).notNull()
+                t.foreignKey(["exerciseId", "exerciseVersion"], references: "exercise")
+            }
+            try db.create(index: "submission_by_student_exercise", on: "submission", columns: ["studentId", "exerciseId"])
+            try db.create(table: "submissionFile") { t in
+                t.column("submissionId", .integer).notNull().references("submission", onDelete: .cascade)
+                t.column("path", .text).notNull()
+                t.column("content", .blob).notNull()
+                t.column("sha256", .text).notNull()
+                t.primaryKey(["submissionId", "path"])
+            }
+            try db.create(table: "gradingJob") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("submissionId", .integer).notNull().references("submission")
+                t.column("exerciseVersion", .integer).notNull()
+                t.column("state", .text).notNull()
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("queuedAt", .datetime).notNull()
+                t.column("claimedAt", .datetime)
+                t.column("claimedBy", .text)
+                t.column("finishedAt", .datetime)
+                t.column("score", .integer)
+                t.column("maxScore", .integer)
+                t.column("error", .text)
+                t.column("isolation", .text)
+            }
+            try db.create(index: "gradingJob_by_state", on: "gradingJob", columns: ["state", "id"])
+            try db.create(index: "gradingJob_by_submission", on: "gradingJob", columns: ["submissionId"])
+            try db.create(table: "scenarioResult") { t in
+                t.column("jobId", .integer).notNull().references("gradingJob", onDelete: .cascade)
+                t.column("position", .integer).notNull()
+                t.column("name", .text).notNull()
+                t.column("plugin", .text).notNull()
+                t.column("passed", .boolean).notNull()
+                t.column("points", .integer).notNull()
+                t.column("maxPoints", .integer).notNull()
+                t.column("hidden", .boolean).notNull()
+                t.column("message", .text).notNull()
+                t.column("durationMs", .integer).notNull()
+                t.primaryKey(["jobId", "position"])
+            }
+            try db.create(table: "event") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("at", .datetime).notNull()
+                t.column("kind", .text).notNull()
+                t.column("payload", .text).notNull()
+            }
+            // The event log is history: live views and audits rely on it never changing.
+            try db.execute(sql: """
+                CREATE TRIGGER event_is_append_only_update BEFORE UPDATE ON event
+                BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+                CREATE TRIGGER event_is_append_only_delete BEFORE DELETE ON event
+                BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+                """)
+        }
+        return migrator
+    }
+}

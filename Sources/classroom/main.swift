@@ -1,0 +1,3 @@
+import ClassroomCLI
+
+await ClassroomCommand.runMain()

@@ -1,0 +1,17 @@
+"""Answers every sender, but with time.ctime(): readable by people, not by programs."""
+import socket
+import sys
+import time
+
+
+def main() -> None:
+    port = int(sys.argv[1])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
+        server.bind(("127.0.0.1", port))
+        while True:
+            _, sender = server.recvfrom(2048)
+            server.sendto(time.ctime().encode(), sender)
+
+
+if __name__ == "__main__":
+    main()
