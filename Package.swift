@@ -33,10 +33,10 @@ let package = Package(
         // fork/unshare/setrlimit/exec with no Swift runtime between fork and exec.
         .target(name: "CSandbox", cSettings: [.treatAllWarnings(as: .error)]),
         // Confinement policy and supervision of one run.
-        .target(name: "Sandbox", dependencies: ["CSandbox"], swiftSettings: strict),
+        .target(name: "Sandbox", dependencies: ["CSandbox"], exclude: ["README.md"], swiftSettings: strict),
         // Commands for instructors and students.
         .target(name: "ClassroomCLI", dependencies: [
-            "Catalog", "Store",
+            "Catalog", "Store", "Sandbox",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "classroom", dependencies: ["ClassroomCLI"], swiftSettings: strict),

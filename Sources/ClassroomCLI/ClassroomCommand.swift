@@ -16,6 +16,7 @@ public struct ClassroomCommand: AsyncParsableCommand {
             CourseCommand.self,
             ExerciseCommand.self,
             StudentCommand.self,
+            SandboxCommand.self,
         ])
 
     public init() {}
