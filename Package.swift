@@ -34,18 +34,34 @@ let package = Package(
         .target(name: "CSandbox", cSettings: [.treatAllWarnings(as: .error)]),
         // Confinement policy and supervision of one run.
         .target(name: "Sandbox", dependencies: ["CSandbox"], exclude: ["README.md"], swiftSettings: strict),
+        // The API plugins are written against: the scenario runtime inside a cell.
+        .target(name: "PluginKit", dependencies: ["Catalog", "Sandbox"], swiftSettings: strict),
+        // Built-in scenario plugins, each a module under grader/.
+        .target(name: "TCPPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/tcp", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "UDPPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/udp", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "ConcurrencyPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/concurrency", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "ProcessPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/process", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "PythonTestsPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/python-tests", exclude: ["README.md"], swiftSettings: strict),
+        // Grading: plugin registry, the grader, the job pool and scoring.
+        .target(name: "Grading", dependencies: [
+            "Catalog", "Store", "Sandbox", "PluginKit",
+            "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin", "ProcessPlugin", "PythonTestsPlugin",
+        ], swiftSettings: strict),
         // Commands for instructors and students.
         .target(name: "ClassroomCLI", dependencies: [
-            "Catalog", "Store", "Sandbox",
+            "Catalog", "Store", "Sandbox", "Grading",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "classroom", dependencies: ["ClassroomCLI"], swiftSettings: strict),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["Catalog"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Catalog", "TestSupport",
                                                        .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["classroom", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ProcessPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "ProcessPlugin", "PythonTestsPlugin"], swiftSettings: strict),
+        .testTarget(name: "GradingTests", dependencies: ["Grading", "Store", "Catalog", "TestSupport", "classroom"], swiftSettings: strict),
+        .testTarget(name: "NetworkPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin"], swiftSettings: strict),
     ]
 )

@@ -16,7 +16,13 @@ public struct ClassroomCommand: AsyncParsableCommand {
             CourseCommand.self,
             ExerciseCommand.self,
             StudentCommand.self,
+            SubmitCommand.self,
+            ResultsCommand.self,
+            RegradeCommand.self,
+            GraderCommand.self,
+            PluginsCommand.self,
             SandboxCommand.self,
+            BenchCommand.self,
         ])
 
     public init() {}

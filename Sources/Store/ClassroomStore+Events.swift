@@ -16,3 +16,10 @@ extension ClassroomStore {
         }
     }
 }
+
+extension ClassroomStore {
+    /// The newest event's id (0 when the log is empty).
+    public func latestEventID() async throws(StoreError) -> Int64 {
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event") ?? 0 }
+    }
+}

@@ -34,6 +34,12 @@ extension ClassroomStore {
                 """, arguments: [student.id, exerciseId]) else {
                 throw StoreError.notEnrolled(student: name, exercise: exerciseId)
             }
+            if let unlocks = try Date.fetchOne(db, sql: """
+                SELECT u.unlocksAt FROM unit u JOIN unitExercise ue ON ue.courseId = u.courseId AND ue.unitId = u.id
+                WHERE u.courseId = ? AND ue.exerciseId = ?
+                """, arguments: [courseId, exerciseId]), unlocks > now {
+                throw StoreError.locked(exercise: exerciseId, until: unlocks)
+            }
             var submission = SubmissionRecord(id: nil, studentId: student.id!, courseId: courseId, exerciseId: exerciseId,
                                               exerciseVersion: exercise.version, submittedAt: now,
                                               sha256: CatalogLoader.hash(files), byteCount: total)
@@ -56,6 +62,26 @@ extension ClassroomStore {
         try await read { db in
             let rows = try SubmissionFileRecord.filter(Column("submissionId") == submissionId).fetchAll(db)
             return Dictionary(rows.map { ($0.path, $0.content) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+}
+
+extension ClassroomStore {
+    /// How many submissions `student` made since `date` (for the per-student rate limit).
+    public func submissionCount(student: String, since date: Date) async throws(StoreError) -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM submission s JOIN student t ON t.id = s.studentId WHERE t.name = ? AND s.submittedAt >= ?
+                """, arguments: [student, date]) ?? 0
+        }
+    }
+
+    /// The courses `student` is enrolled in, by id.
+    public func courses(of student: String) async throws(StoreError) -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: """
+                SELECT e.courseId FROM enrolment e JOIN student s ON s.id = e.studentId WHERE s.name = ? ORDER BY e.courseId
+                """, arguments: [student])
         }
     }
 }

@@ -9,6 +9,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case courseFull(course: String, limit: Int)
     case notEnrolled(student: String, exercise: String)
     case tooLarge(what: String, bytes: Int, limit: Int)
+    case locked(exercise: String, until: Date)
     case database(String)
 
     public var description: String {
@@ -27,6 +28,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(student) is not enrolled in a course that has the exercise \"\(exercise)\""
         case let .tooLarge(what, bytes, limit):
             return "\(what) is \(bytes) bytes; at most \(limit) are accepted"
+        case let .locked(exercise, until):
+            return "\(exercise) is not open yet: it unlocks at \(ISO8601DateFormatter().string(from: until))"
         case let .database(message):
             return "database error: \(message)"
         }

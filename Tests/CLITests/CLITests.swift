@@ -31,7 +31,7 @@ struct CLITests {
     func validateShippedTree() throws {
         let workspace = try Workspace()
         let output = try workspace.succeed("validate")
-        #expect(output.contains("OK: 1 course, 2 exercises"))
+        #expect(output.contains("OK: 2 courses, 10 exercises"))
         #expect(!FileManager.default.fileExists(atPath: workspace.folder.file("classroom.db").path), "validate must not create a database")
     }
 
@@ -60,7 +60,7 @@ struct CLITests {
         #expect(first.contains("exercise tcp-echo: added v1"))
         let counts = try sqliteCounts(workspace.folder.file("classroom.db"))
         let again = try workspace.succeed("course", "load")
-        #expect(again.contains("Nothing changed"))
+        #expect(again.contains("Nothing changed: 2 courses and 10 exercises were already up to date."))
         #expect(try sqliteCounts(workspace.folder.file("classroom.db")) == counts)
         #expect(try workspace.succeed("init").contains("Nothing changed"))
 

@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 
 /// A folder under the system's temporary directory, removed when the test is done with it.
@@ -34,11 +35,25 @@ public enum Repository {
         return url
     }()
 
-    /// Copies the shipped courses/ and exercises/ into `directory`, to be changed by a test.
+    /// Copies the shipped courses/, exercises/ and grader/ (its external plugins) into
+    /// `directory`, to be changed by a test.
     public static func copyCatalog(into directory: TemporaryDirectory) throws {
-        for folder in ["courses", "exercises"] {
+        for folder in ["courses", "exercises", "grader"] {
             try FileManager.default.copyItem(at: root.appendingPathComponent(folder), to: directory.file(folder))
         }
+    }
+
+    /// The catalog with every unlock time and deadline removed, so a test's outcome never
+    /// depends on today's date.
+    public static func withoutCalendar(_ catalog: Catalog) -> Catalog {
+        var copy = catalog
+        for course in copy.courses.indices {
+            for unit in copy.courses[course].definition.units.indices {
+                copy.courses[course].definition.units[unit].unlocksAt = nil
+                copy.courses[course].definition.units[unit].deadline = nil
+            }
+        }
+        return copy
     }
 
     /// Replaces `old` with `new` in a file, failing loudly if `old` is not there.
@@ -100,5 +115,17 @@ public enum ClassroomBinary {
         return CommandOutput(status: process.terminationStatus,
                              stdout: try String(contentsOf: scratch.file("out"), encoding: .utf8),
                              stderr: try String(contentsOf: scratch.file("err"), encoding: .utf8))
+    }
+}
+
+/// Runs blocking work (a socket client, a subprocess) on a thread of its own, so it never
+/// occupies one of the few threads of Swift's cooperative pool that the code under test needs.
+public func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
     }
 }

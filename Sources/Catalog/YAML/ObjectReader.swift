@@ -224,6 +224,11 @@ public final class ObjectReader {
         missing = []
     }
 
+    /// The candidate a typo most likely meant, if any is close enough to suggest.
+    public static func closestName(to word: String, among candidates: Set<String>) -> String? {
+        closest(to: word, among: candidates)
+    }
+
     static func closest(to word: String, among candidates: Set<String>) -> String? {
         let scored = candidates.map { ($0, editDistance(word.lowercased(), $0.lowercased())) }
         guard let best = scored.min(by: { ($0.1, $0.0) < ($1.1, $1.0) }) else { return nil }

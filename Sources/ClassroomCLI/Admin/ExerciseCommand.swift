@@ -7,7 +7,7 @@ struct ExerciseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exercise",
         abstract: "Inspect exercises.",
-        subcommands: [List.self, Show.self])
+        subcommands: [List.self, Show.self, CheckCommand.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the loaded exercises (current versions).")

@@ -40,7 +40,12 @@ public struct CatalogOptions: ParsableArguments {
         return URL(fileURLWithPath: path)
     }
 
-    var loader: CatalogLoader { CatalogLoader(root: root) }
+    /// A loader whose scenario parameters are checked by the installed plugins.
+    var loader: CatalogLoader {
+        get throws {
+            CatalogLoader(root: root, parameterChecker: try GradingOptions.loadRegistry(catalog: root))
+        }
+    }
 }
 
 /// A failure worded for the person at the terminal.

@@ -1,0 +1,19 @@
+import ConcurrencyPlugin
+import PluginKit
+import ProcessPlugin
+import PythonTestsPlugin
+import TCPPlugin
+import UDPPlugin
+
+/// The plugins compiled into the grader. Each lives in its own module under `grader/`.
+enum BuiltInPlugins {
+    static var all: [any ScenarioPlugin] {
+        [
+            TCPPlugin(),
+            UDPPlugin(),
+            ConcurrencyPlugin(),
+            ProcessPlugin(),
+            PythonTestsPlugin(),
+        ]
+    }
+}

@@ -1,0 +1,71 @@
+import Catalog
+import Foundation
+
+/// A kind of scenario: checks its parameters when the catalog loads, and drives one scenario
+/// inside a job's cell.
+///
+/// Built-in plugins are Swift modules under `grader/`; external ones are folders there with a
+/// manifest and an executable (see ``ExternalPlugin``). `classroom plugins` lists both alike.
+public protocol ScenarioPlugin: Sendable {
+    /// The name scenarios use in `plugin:`.
+    var name: String { get }
+    /// One line for `classroom plugins`.
+    var summary: String { get }
+    /// The parameters a scenario may set, for `classroom plugins` and for checking.
+    var parameters: [ParameterDescription] { get }
+    /// Logs every problem with a scenario's parameters (through `reader`, which knows their
+    /// file and line), including unknown keys.
+    func check(_ reader: ObjectReader)
+    /// Drives one scenario. Throw ``ScenarioFailure`` (or return `.fail`) for a student's
+    /// mistake; any other error is the grader's and is never charged to the student.
+    func run(_ run: ScenarioRun) async throws -> ScenarioVerdict
+}
+
+/// One parameter as `classroom plugins` documents it.
+public struct ParameterDescription: Sendable, Hashable {
+    public var name: String
+    /// The kind of value, e.g. `duration`, `list of steps`, `integer`.
+    public var kind: String
+    public var required: Bool
+    public var summary: String
+
+    public init(_ name: String, _ kind: String, required: Bool = false, _ summary: String) {
+        self.name = name
+        self.kind = kind
+        self.required = required
+        self.summary = summary
+    }
+}
+
+/// How one scenario ended, with feedback a student can act on.
+public struct ScenarioVerdict: Sendable, Hashable {
+    public enum Outcome: String, Sendable, Hashable {
+        case passed, failed
+        /// Not run on this machine (e.g. too few cores for a speedup check); scores full marks
+        /// and says why, since the student is not at fault.
+        case skipped
+    }
+
+    public var outcome: Outcome
+    public var message: String
+
+    public var passed: Bool { outcome != .failed }
+
+    public static func pass(_ message: String = "") -> ScenarioVerdict { ScenarioVerdict(outcome: .passed, message: message) }
+    public static func fail(_ message: String) -> ScenarioVerdict { ScenarioVerdict(outcome: .failed, message: message) }
+    public static func skip(_ message: String) -> ScenarioVerdict { ScenarioVerdict(outcome: .skipped, message: message) }
+}
+
+/// A student's mistake, described for the student. Thrown anywhere in a plugin's run.
+public struct ScenarioFailure: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The grader's own failure while driving a scenario (never the student's fault).
+public struct DriverError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,314 @@
+import Catalog
+import Foundation
+import Sandbox
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything a plugin needs to drive one scenario inside its cell: the student's program,
+/// sockets on the cell's loopback, and feedback helpers.
+///
+/// Every cell has a network of its own, so ports are fixed and predictable: instance `i` of
+/// the student's program listens on `basePort + i`, whatever other jobs are doing.
+public final class ScenarioRun: @unchecked Sendable {
+    public let scenario: Scenario
+    public let exercise: ExerciseDefinition
+    /// Every file of the exercise version (hidden tests, peers written by the instructor…).
+    public let exerciseFiles: [String: Data]
+    public let cell: Cell
+    /// The interpreter that runs submissions, resolved once at start-up.
+    public let interpreter: String
+    /// Where instance 0 of the student's program listens.
+    public let basePort = 9000
+    /// Ports the driver's own listeners use (student-as-client scenarios).
+    public let driverBasePort = 7000
+
+    private let lock = NSLock()
+    private var programs: [StudentProgram] = []
+
+    public init(scenario: Scenario, exercise: ExerciseDefinition, exerciseFiles: [String: Data], cell: Cell, interpreter: String) {
+        self.scenario = scenario
+        self.exercise = exercise
+        self.exerciseFiles = exerciseFiles
+        self.cell = cell
+        self.interpreter = interpreter
+    }
+
+    /// Reads this scenario's parameters with the plugin's own parser; a failure here means the
+    /// stored exercise no longer suits the plugin, which is the grader's problem.
+    public func parameters<Config>(_ parse: (ObjectReader) -> Config?) throws -> Config {
+        let pairs = scenario.parameterOrder.compactMap { key in
+            scenario.parameters[key].map { (key: YAMLNode(.scalar(key, quoted: false), at: $0.location), value: $0) }
+        }
+        let log = DiagnosticLog()
+        let node = YAMLNode(.mapping(pairs), at: SourceLocation(file: "scenario \"\(scenario.name)\"", line: 0, column: 0))
+        guard let reader = ObjectReader(node, path: "", log: log), let config = parse(reader), log.isEmpty else {
+            throw DriverError("the stored parameters of scenario \"\(scenario.name)\" no longer suit its plugin: "
+                              + log.diagnostics.map(\.description).joined(separator: "; ") + " (reload the exercise)")
+        }
+        return config
+    }
+
+    public func port(ofInstance instance: Int) -> Int { basePort + instance }
+
+    /// Starts the student's program as the exercise's entry point says, with placeholders
+    /// (`{port}`, `{instance}`, `{workdir}`, `{driver_port}`, `{peers}`) filled in.
+    ///
+    /// - Parameters:
+    ///   - arguments: replaces the exercise's `entry.args` when given (placeholders still apply).
+    ///   - instances: how many instances the scenario runs in all, for `{peers}`.
+    public func start(instance: Int = 0, arguments: [String]? = nil, stdin: StandardInput = .null,
+                      environment extra: [String: String] = [:], instances: Int = 1) async throws -> StudentProgram {
+        let values = [
+            "port": String(port(ofInstance: instance)),
+            "instance": String(instance),
+            "workdir": "/box",
+            "driver_port": String(driverBasePort),
+            "peers": (0..<instances).map { String(port(ofInstance: $0)) }.joined(separator: ","),
+        ]
+        let filled = (arguments ?? exercise.entry.arguments).map { Self.fill($0, with: values) }
+        var environment = cell.policy.environment
+        environment.merge(exercise.entry.environment) { _, new in new }
+        environment.merge(extra) { _, new in new }
+        let process: SandboxProcess
+        do {
+            process = try await cell.spawn(interpreter, arguments: [exercise.entry.file] + filled, environment: environment, stdin: stdin)
+        } catch {
+            throw DriverError("could not start the program: \(error)")
+        }
+        let program = StudentProgram(process: process, instance: instance, port: port(ofInstance: instance),
+                                     command: ([exercise.entry.runtime.rawValue, exercise.entry.file] + filled).joined(separator: " "))
+        lock.withLock { programs.append(program) }
+        return program
+    }
+
+    static func fill(_ template: String, with values: [String: String]) -> String {
+        var result = template
+        for (name, value) in values { result = result.replacingOccurrences(of: "{\(name)}", with: value) }
+        return result
+    }
+
+    /// Runs the student's program to completion (the `process` plugin's use).
+    public func runToCompletion(arguments: [String]? = nil, stdin: StandardInput = .null) async throws -> RunResult {
+        let program = try await start(arguments: arguments, stdin: stdin)
+        return await program.process.result()
+    }
+
+    /// Waits until `program` listens on its TCP port (or has bound its UDP port), without
+    /// connecting to it, so a server sees no probe connection.
+    public func waitUntilListening(_ program: StudentProgram, udp: Bool = false, within seconds: Double = 5) async throws {
+        let deadline = monotonicSeconds() + seconds
+        var pause = 0.002
+        while true {
+            if CellSockets.isBound(port: program.port, udp: udp, cellInit: cell.initProcessID) { return }
+            if let result = program.process.finishedResult {
+                throw ScenarioFailure("your program stopped before it \(udp ? "bound UDP" : "listened on TCP") port \(program.port): "
+                                      + Feedback.describe(result))
+            }
+            if monotonicSeconds() >= deadline {
+                throw ScenarioFailure("your program did not \(udp ? "bind UDP" : "listen on TCP") port \(program.port) within \(Feedback.seconds(seconds))"
+                                      + " (started as `\(program.command)`)" + Feedback.stderrTail(program))
+            }
+            try await Task.sleep(nanoseconds: UInt64(pause * 1e9))
+            pause = min(pause * 2, 0.02)
+        }
+    }
+
+    /// Connects to `port` on the cell's loopback, retrying refused connections until `within`.
+    public func connect(port: Int, within seconds: Double = 2) async throws -> DriverConnection {
+        let deadline = monotonicSeconds() + seconds
+        while true {
+            let fd: Int32
+            do { fd = try await cell.makeSocket(.tcp) } catch { throw DriverError("cannot create a socket in the cell: \(error)") }
+            let outcome = await onIOThread { CellSockets.connect(fd, port: port, seconds: max(0.05, deadline - monotonicSeconds())) }
+            if outcome == 0 { return DriverConnection(fd: fd) }
+            Glibc.close(fd)
+            if monotonicSeconds() >= deadline {
+                throw ScenarioFailure("could not connect to port \(port) within \(Feedback.seconds(seconds)): \(String(cString: strerror(outcome)))")
+            }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+    }
+
+    /// Listens on the cell's loopback, for a student's client to connect to.
+    public func listen(port: Int? = nil) async throws -> DriverListener {
+        let port = port ?? driverBasePort
+        let fd: Int32
+        do { fd = try await cell.makeSocket(.tcp) } catch { throw DriverError("cannot create a socket in the cell: \(error)") }
+        guard CellSockets.bindLoopback(fd, port: port), Glibc.listen(fd, 128) == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw DriverError("cannot listen on port \(port) in the cell: \(reason)")
+        }
+        return DriverListener(fd: fd, port: port)
+    }
+
+    /// A UDP socket on the cell's loopback (port 0: any free port).
+    public func datagramSocket(port: Int = 0) async throws -> DriverDatagramSocket {
+        let fd: Int32
+        do { fd = try await cell.makeSocket(.udp) } catch { throw DriverError("cannot create a socket in the cell: \(error)") }
+        guard CellSockets.bindLoopback(fd, port: port) else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(fd)
+            throw DriverError("cannot bind UDP port \(port) in the cell: \(reason)")
+        }
+        return DriverDatagramSocket(fd: fd, port: CellSockets.localPort(fd))
+    }
+
+    /// Every program this run started (to stop them, or to add their stderr to feedback).
+    public var startedPrograms: [StudentProgram] { lock.withLock { programs } }
+}
+
+extension SandboxProcess {
+    /// Waits up to `seconds` for the run to end; on time-out kills its whole tree and returns nil.
+    public func result(within seconds: Double) async -> RunResult? {
+        await withTaskGroup(of: RunResult?.self) { group in
+            group.addTask { await self.result() }
+            group.addTask {
+                try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            if first == nil { kill() }
+            group.cancelAll()
+            return first
+        }
+    }
+}
+
+/// A running instance of the student's program.
+public final class StudentProgram: Sendable {
+    public let process: SandboxProcess
+    public let instance: Int
+    public let port: Int
+    /// The command as the student would type it, for messages.
+    public let command: String
+
+    init(process: SandboxProcess, instance: Int, port: Int, command: String) {
+        self.process = process
+        self.instance = instance
+        self.port = port
+        self.command = command
+    }
+
+    /// Threads across the program's processes right now.
+    public var threadCount: Int { process.threadCount() }
+    /// Processes of the program right now: itself and all its descendants (0 once it exited).
+    public var processCount: Int {
+        guard let root = process.hostProcessID else { return 0 }
+        return ProcessTree.descendants(of: root).count + 1
+    }
+    public var hasExited: Bool { process.finishedResult != nil }
+
+    /// Stops the program's whole tree and returns its result.
+    @discardableResult
+    public func stop() async -> RunResult {
+        if process.finishedResult == nil { process.kill() }
+        return await process.result()
+    }
+}
+
+/// Wording shared by plugins, so students read the same phrases everywhere.
+public enum Feedback {
+    public static func seconds(_ value: Double) -> String {
+        value < 1 ? "\(Int((value * 1000).rounded()))ms" : (value == value.rounded() ? "\(Int(value))s" : String(format: "%.1fs", value))
+    }
+
+    /// How a finished run ended, as a student needs to hear it.
+    public static func describe(_ result: RunResult) -> String {
+        var text: String
+        switch result.verdict {
+        case let .exited(code): text = code == 0 ? "it exited normally" : "it exited with code \(code)"
+        default: text = "it ended with \(result.verdict.description)"
+        }
+        let err = result.stderr.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !err.isEmpty { text += ". Its stderr ends with:\n" + tail(err) }
+        return text
+    }
+
+    /// The end of a running or finished program's stderr, as a suffix for a message.
+    public static func stderrTail(_ program: StudentProgram) -> String {
+        guard let result = program.process.finishedResult else { return "" }
+        let err = result.stderr.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return err.isEmpty ? "" : ". Your program's stderr ends with:\n" + tail(err)
+    }
+
+    static func tail(_ text: String, lines: Int = 8) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).map { "    " + $0 }.joined(separator: "\n")
+    }
+}
+
+/// Socket details of the cell's network, read from the host side.
+enum CellSockets {
+    /// Whether something in the cell's network listens on (TCP) or has bound (UDP) `port`,
+    /// read from the cell's own `/proc/net` tables through its init process.
+    static func isBound(port: Int, udp: Bool, cellInit: Int32) -> Bool {
+        let hexPort = String(format: ":%04X", port)
+        for table in udp ? ["udp", "udp6"] : ["tcp", "tcp6"] {
+            guard let text = try? String(contentsOfFile: "/proc/\(cellInit)/net/\(table)", encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count > 3, fields[1].hasSuffix(hexPort) else { continue }
+                // TCP state 0A is LISTEN; a UDP socket bound to the port is enough.
+                if udp || fields[3] == "0A" { return true }
+            }
+        }
+        return false
+    }
+
+    /// Connects `fd` to the loopback `port`; returns 0 or an errno.
+    static func connect(_ fd: Int32, port: Int, seconds: Double) -> Int32 {
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+        var address = loopbackAddress(port: port)
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        // Byte-by-byte sends must leave as separate segments, not be coalesced by Nagle.
+        var yes: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
+        if rc == 0 { return 0 }
+        guard errno == EINPROGRESS else { return errno }
+        guard pollFD(fd, Int16(POLLOUT), seconds: seconds) != 0 else { return ETIMEDOUT }
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+        return error
+    }
+
+    static func bindLoopback(_ fd: Int32, port: Int) -> Bool {
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = loopbackAddress(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    static func localPort(_ fd: Int32) -> Int {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Walks the host's `/proc` to find a process's descendants.
+enum ProcessTree {
+    static func descendants(of pid: Int32) -> [Int32] {
+        var found: [Int32] = []
+        var pending = [pid]
+        while let next = pending.popLast(), found.count < 100_000 {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(next)/task")) ?? []
+            for task in tasks {
+                guard let text = try? String(contentsOfFile: "/proc/\(next)/task/\(task)/children", encoding: .utf8) else { continue }
+                let children = text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                found += children
+                pending += children
+            }
+        }
+        return found
+    }
+}

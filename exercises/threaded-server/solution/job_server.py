@@ -1,0 +1,27 @@
+"""A threaded job server: python3 job_server.py PORT"""
+import socket
+import sys
+import threading
+import time
+
+
+def serve(connection: socket.socket) -> None:
+    with connection, connection.makefile("rb") as lines:
+        for line in lines:
+            text = line.decode().strip()
+            if not text.startswith("job "):
+                continue
+            time.sleep(0.5)  # the "work"
+            connection.sendall(f"done {text[4:]}\n".encode())
+
+
+def main() -> None:
+    port = int(sys.argv[1])
+    with socket.create_server(("127.0.0.1", port), backlog=64) as server:
+        while True:
+            connection, _ = server.accept()
+            threading.Thread(target=serve, args=(connection,), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()
