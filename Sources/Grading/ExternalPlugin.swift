@@ -163,12 +163,18 @@ public struct ExternalPlugin: ScenarioPlugin {
                 throw fault("asked to stop instance \(instance), which it never started")
             }
             let result = await program.stop()
-            try await send(connection, [
-                "type": .string("stopped"), "instance": .int(instance),
-                "exit_code": result.exitCode.map { .int(Int($0)) } ?? .null,
-                "verdict": .string(result.verdict.description),
-                "stdout": .string(result.stdout.text), "stderr": .string(result.stderr.text),
-            ])
+            // Plain locals first: Swift 6.3's optimizer crashes (an ownership check) when the
+            // verdict is read inside the literal below.
+            var exitCode = PlainValue.null
+            if case let .exited(code) = result.verdict { exitCode = .int(Int(code)) }
+            let verdict = result.verdict.description
+            let stdout = result.stdout.text
+            let stderr = result.stderr.text
+            let reply: [String: PlainValue] = [
+                "type": .string("stopped"), "instance": .int(instance), "exit_code": exitCode,
+                "verdict": .string(verdict), "stdout": .string(stdout), "stderr": .string(stderr),
+            ]
+            try await send(connection, reply)
         }
 
         private func receive(_ connection: DriverConnection, until deadline: Double) async throws -> [String: Any] {

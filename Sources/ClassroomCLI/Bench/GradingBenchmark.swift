@@ -125,7 +125,9 @@ enum BenchBaseline {
             process.executableURL = URL(fileURLWithPath: python)
             process.arguments = [server, String(port)]
             try process.run()
-            defer { process.terminate(); process.waitUntilExit() }
+            // SIGKILL, not terminate(): a child inherits the spawning thread's signal mask, and
+            // a thread that blocks SIGTERM would leave the server running (and us waiting).
+            defer { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
             guard exchange(port: port, deadline: start + 5) else { throw CLIError("the baseline server did not answer on port \(port)") }
             if index > 0 { times.append(monotonicSeconds() - start) }
         }
