@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Parses and validates courses/ and exercises/; knows nothing of databases.
@@ -47,9 +50,21 @@ let package = Package(
             "Catalog", "Store", "Sandbox", "PluginKit",
             "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin", "ProcessPlugin", "PythonTestsPlugin",
         ], swiftSettings: strict),
+        // Live events: grading results and the store's event log, fanned out to subscribers.
+        .target(name: "Events", dependencies: ["Store", "Grading"], swiftSettings: strict),
+        // The line-protocol TCP server (SwiftNIO), run with the grading pool in a ServiceGroup.
+        .target(name: "Server", dependencies: [
+            "Catalog", "Store", "Grading", "Events",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], exclude: ["PROTOCOL.md"], swiftSettings: strict),
+        // The student's side of the protocol.
+        .target(name: "Client", swiftSettings: strict),
         // Commands for instructors and students.
         .target(name: "ClassroomCLI", dependencies: [
-            "Catalog", "Store", "Sandbox", "Grading",
+            "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Client",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "classroom", dependencies: ["ClassroomCLI"], swiftSettings: strict),
@@ -61,6 +76,9 @@ let package = Package(
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["classroom", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ProcessPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "ProcessPlugin", "PythonTestsPlugin"], swiftSettings: strict),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Client", "Events", "Grading", "Store", "Catalog", "TestSupport", "classroom",
+                                                        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                        .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "Store", "Catalog", "TestSupport", "classroom"], swiftSettings: strict),
         .testTarget(name: "NetworkPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin"], swiftSettings: strict),
     ]

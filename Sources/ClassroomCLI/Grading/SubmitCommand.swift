@@ -9,7 +9,12 @@ struct SubmitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "submit",
         abstract: "Submit a solution to an exercise and grade it now, showing each scenario as it lands.",
-        discussion: "PATH is a file or a folder (default: the current directory). Only the files the exercise accepts are taken.")
+        discussion: """
+            PATH is a file or a folder (default: the current directory). Only the files the \
+            exercise accepts are taken. With --student, the submission goes into the local \
+            database and is graded here; without it, it goes to the server you logged in to \
+            with `classroom login`.
+            """)
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var catalog: CatalogOptions
@@ -21,10 +26,16 @@ struct SubmitCommand: AsyncParsableCommand {
     @Argument(help: "A file or folder holding the solution.")
     var path: String = "."
 
-    @Option(help: "The student submitting.")
-    var student: String
+    @Option(help: "Submit locally (no server) as this student.")
+    var student: String?
 
     func run() async throws {
+        guard let student else {
+            let files = try SubmissionFiles.collect(path: path, accepting: ["*.py", "*/*.py", "*.txt", "*.json", "*.md"])
+            guard !files.isEmpty else { throw CLIError("\(path) holds no Python files to submit") }
+            try StudentSession.submit(exercise: exercise, files: files)
+            return
+        }
         let store = try database.openExisting()
         let definition = try await store.exercise(exercise).definition
         let files = try SubmissionFiles.collect(path: path, accepting: definition.accept)

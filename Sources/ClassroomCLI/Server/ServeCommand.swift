@@ -1,0 +1,79 @@
+import ArgumentParser
+import Catalog
+import Foundation
+import Grading
+import Logging
+import NIOCore
+import Server
+import Store
+
+/// `classroom serve`: the grading pool and the line-protocol server in one process.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the grader and the TCP server students and scoreboards connect to.",
+        discussion: """
+            The first start creates the database and loads courses/. Later starts load courses/ \
+            again (idempotent); if the files have problems they are reported and the server keeps \
+            serving what the database holds. SIGINT or SIGTERM stops gracefully: no new \
+            connections, running jobs finish, clients are told goodbye.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var catalog: CatalogOptions
+    @OptionGroup var grading: GradingOptions
+
+    @Option(help: "The address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0: any free port).")
+    var port: Int = 7878
+
+    @Option(help: "Concurrent grading jobs (default: the number of cores; 0: grade elsewhere with `classroom grader run`).")
+    var workers: Int = GradingPool.defaultWorkers
+
+    @Option(help: "Seconds a silent connection may stay open.")
+    var idleTimeout: Int = 600
+
+    @Option(help: "Connections one address may hold at once.")
+    var maxConnectionsPerAddress: Int = 256
+
+    @Option(help: "Connections in all.")
+    var maxConnections: Int = 4096
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard workers >= 0 else { throw ValidationError("--workers must be 0 or more") }
+        guard maxConnections >= 1, maxConnectionsPerAddress >= 1 else { throw ValidationError("connection limits must be at least 1") }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "classroom")
+        logger.logLevel = .info
+        let fresh = !FileManager.default.fileExists(atPath: database.path)
+        let store = try database.open()
+        do {
+            let report = try await store.load(try catalog.loader.load())
+            logger.info("catalog: \(LoadReportText.render(report).replacingOccurrences(of: "\n", with: "; "))")
+        } catch let error as CatalogError {
+            if fresh { throw error }
+            logger.warning("courses/ has problems; serving what the database holds:\n\(error.description)")
+        }
+        let registry = try grading.registry(catalog: catalog.root)
+        var configuration = ServerConfiguration(host: host, port: port)
+        configuration.idleTimeout = .seconds(Int64(idleTimeout))
+        configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
+        configuration.maxConnections = maxConnections
+        let server = ClassroomServer(store: store, grader: try grading.grader(registry: registry), configuration: configuration,
+                                     workers: workers, logger: logger)
+        let lineServer = server.lineServer
+        let banner = "Classroom is serving \(database.path) on \(host):%d with \(workers) grading workers. Try: nc \(host) %d"
+        Task {
+            let bound = await lineServer.listeningPort()
+            print(String(format: banner, bound, bound))
+            fflush(nil)  // a supervisor reading our output through a pipe needs the port now
+        }
+        try await server.group.run()
+    }
+}

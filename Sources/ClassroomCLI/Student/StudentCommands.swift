@@ -1,0 +1,168 @@
+import ArgumentParser
+import Client
+import Foundation
+
+/// `classroom login HOST:PORT NAME TOKEN`
+struct LoginCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "login",
+        abstract: "Log in to a Classroom server and remember it for submit, status and scoreboard.")
+
+    @Argument(help: ArgumentHelp("The server, e.g. 127.0.0.1:7878.", valueName: "host:port"))
+    var address: String
+
+    @Argument(help: "Your student name.")
+    var name: String
+
+    @Argument(help: "The token your instructor gave you.")
+    var token: String
+
+    func validate() throws {
+        guard SavedLogin.parseAddress(address) != nil else { throw ValidationError("expected HOST:PORT, got \(address)") }
+    }
+
+    func run() throws {
+        let (host, port) = SavedLogin.parseAddress(address)!
+        let client = try LineClient(host: host, port: port)
+        let reply = try client.request("HELLO \(name) \(token)")
+        guard reply.ok else { throw CLIError(reply.text) }
+        try SavedLogin(host: host, port: port, student: name, token: token).save()
+        print("Logged in: \(reply.text). Saved to \(SavedLogin.file.path).")
+    }
+}
+
+/// A connection to the saved server, logged in.
+enum StudentSession {
+    static func connect(login required: Bool = true, server: String? = nil) throws -> (LineClient, SavedLogin?) {
+        let saved = SavedLogin.load()
+        let address: (host: String, port: Int)
+        if let server {
+            guard let parsed = SavedLogin.parseAddress(server) else { throw CLIError("expected HOST:PORT, got \(server)") }
+            address = parsed
+        } else if let saved {
+            address = (saved.host, saved.port)
+        } else {
+            throw CLIError("not logged in; run `classroom login HOST:PORT NAME TOKEN` first")
+        }
+        let client = try LineClient(host: address.host, port: address.port)
+        if let saved, server == nil || (saved.host == address.host && saved.port == address.port) {
+            let reply = try client.request("HELLO \(saved.student) \(saved.token)")
+            guard reply.ok else { throw CLIError("login refused: \(reply.text); run `classroom login` again") }
+            return (client, saved)
+        }
+        if required { throw CLIError("not logged in to \(address.host):\(address.port); run `classroom login` first") }
+        return (client, nil)
+    }
+
+    /// Submits over the network and prints progress as the server pushes it.
+    static func submit(exercise: String, files: [String: Data]) throws {
+        let (client, _) = try connect()
+        let reply = try client.submit(exercise: exercise, files: files)
+        let words = reply.text.split(separator: " ")
+        guard reply.ok, words.count >= 2, let id = Int64(words[1]) else { throw CLIError(reply.text) }
+        print("Submission \(id) of \(exercise) (\(files.keys.sorted().joined(separator: ", "))) accepted; grading…")
+        var finished = false
+        let deadline = Date().addingTimeInterval(600)
+        while !finished, Date() < deadline {
+            guard let event = try client.nextEvent(timeout: 5) else {
+                let status = try client.request("STATUS \(id)")
+                if status.text.contains("done") || status.text.contains("grader-error") { finished = true }
+                continue
+            }
+            let words = event.split(separator: " ", maxSplits: 5).map(String.init)
+            if words.count >= 6, words[1] == "progress", words[2] == String(id) {
+                let mark = words[3] == "failed" ? "✗" : words[3] == "skipped" ? "–" : "✓"
+                print("  \(mark) \(words[5])  \(words[4])")
+            } else if words.count >= 3, words[1] == "done" || words[1] == "grader-error", words[2] == String(id) {
+                finished = true
+            }
+        }
+        let result = try client.request("RESULT \(id)")
+        guard result.ok else { throw CLIError(result.text) }
+        print("")
+        for line in result.lines { print(line) }
+        let score = result.text.split(separator: " ").dropFirst(2).joined(separator: " ")
+        print("\nTotal: \(score)")
+    }
+}
+
+/// `classroom status [ID]`
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show your exercises and best scores, or one submission's result.")
+
+    @Argument(help: "A submission id.")
+    var submission: Int64?
+
+    func run() throws {
+        let (client, login) = try StudentSession.connect()
+        if let submission {
+            let reply = try client.request("RESULT \(submission)")
+            guard reply.ok else { throw CLIError(reply.text) }
+            print(reply.text)
+            for line in reply.lines { print(line) }
+            return
+        }
+        let reply = try client.request("EXERCISES")
+        guard reply.ok else { throw CLIError(reply.text) }
+        print("\(login?.student ?? "you"): \(reply.text)")
+        for line in reply.lines { print("  " + line) }
+    }
+}
+
+/// `classroom scoreboard [--course C] [--watch]`
+struct ScoreboardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scoreboard",
+        abstract: "Show a course's scoreboard; with --watch, keep it on screen and refresh it as results land.")
+
+    @Option(help: "The course (default: yours, or the only one).")
+    var course: String?
+
+    @Option(help: ArgumentHelp("A server to read without logging in, e.g. 127.0.0.1:7878.", valueName: "host:port"))
+    var server: String?
+
+    @Flag(help: "Refresh in place as results land (Ctrl-C to stop).")
+    var watch = false
+
+    func run() throws {
+        let (client, _) = try StudentSession.connect(login: false, server: server)
+        let suffix = course.map { " \($0)" } ?? ""
+        func draw(clear: Bool) throws {
+            let reply = try client.request("SCOREBOARD" + suffix)
+            guard reply.ok else { throw CLIError(reply.text) }
+            if clear { print("\u{1B}[H\u{1B}[2J", terminator: "") }
+            print(ScoreboardRendering.table(header: reply.text, rows: reply.lines))
+            if watch { print("\nwatching; updated \(Date().formatted(date: .omitted, time: .standard))") }
+            fflush(nil)  // nil flushes every stream, without touching the global `stdout`
+        }
+        try draw(clear: watch)
+        guard watch else { return }
+        let reply = try client.request("WATCH" + suffix)
+        guard reply.ok else { throw CLIError(reply.text) }
+        while true {
+            guard let event = try client.nextEvent(timeout: 3600) else { continue }
+            if event.hasPrefix("EVENT bye") || event.hasPrefix("EVENT dropped") { throw CLIError(String(event.dropFirst(6))) }
+            if event.hasPrefix("EVENT board") || event.hasPrefix("EVENT catalog") { try draw(clear: true) }
+        }
+    }
+}
+
+/// Turns the protocol's scoreboard lines into an aligned table.
+enum ScoreboardRendering {
+    static func table(header: String, rows: [String]) -> String {
+        // Header: "<n> rows <course> ex1/max ex2/max…"; rows: "<rank> <student> <total> ex1=<score> …"
+        let headerWords = header.split(separator: " ").map(String.init)
+        let course = headerWords.count > 2 ? headerWords[2] : ""
+        let exercises = headerWords.dropFirst(3).map { $0.split(separator: "/").first.map(String.init) ?? $0 }
+        var table = TextTable("#", "STUDENT", "TOTAL")
+        table.header += exercises
+        for row in rows {
+            let words = row.split(separator: " ").map(String.init)
+            guard words.count >= 3 else { continue }
+            table.add(Array(words.prefix(3)) + words.dropFirst(3).map { $0.split(separator: "=").last.map(String.init) ?? "" })
+        }
+        return "Scoreboard \(course)\n" + table.render()
+    }
+}

@@ -1,0 +1,119 @@
+import NIOCore
+
+/// What arrives on a connection, once framed.
+public enum Frame: Sendable, Equatable {
+    /// One request line, without its `\n` or `\r\n`.
+    case line(String)
+    /// A line longer than the limit; it was discarded up to its end.
+    case lineTooLong(limit: Int)
+    /// A line that is not valid UTF-8.
+    case invalidUTF8
+    /// `SUBMIT <exercise> <bytes>` followed by exactly that many bytes.
+    case submission(exercise: String, payload: [UInt8])
+    /// A `SUBMIT` announcing more bytes than accepted; the bytes were skipped if they were few
+    /// enough to skip, otherwise the connection must close.
+    case submissionTooLarge(declared: Int, limit: Int, mustClose: Bool)
+}
+
+/// Splits the byte stream into request lines, and after a `SUBMIT <exercise> <bytes>` line
+/// into exactly that many payload bytes, so a file can never be mistaken for commands.
+///
+/// Framing lives here, below the protocol logic, so the session only ever sees whole frames
+/// and a hostile client cannot make the server buffer more than the limits allow.
+public struct FrameDecoder: ByteToMessageDecoder {
+    public typealias InboundOut = Frame
+
+    public let maxLineBytes: Int
+    public let maxPayloadBytes: Int
+    /// Payloads up to this size that exceed `maxPayloadBytes` are read and thrown away so the
+    /// connection stays usable; anything bigger closes it.
+    public let maxSkippableBytes: Int
+
+    private enum Mode {
+        case lines
+        case discardingLine
+        case payload(exercise: String, remaining: Int)
+        case skipping(remaining: Int)
+    }
+
+    private var mode = Mode.lines
+
+    public init(maxLineBytes: Int, maxPayloadBytes: Int, maxSkippableBytes: Int = 16 << 20) {
+        self.maxLineBytes = maxLineBytes
+        self.maxPayloadBytes = maxPayloadBytes
+        self.maxSkippableBytes = max(maxSkippableBytes, maxPayloadBytes)
+    }
+
+    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+        switch mode {
+        case let .payload(exercise, remaining):
+            guard let bytes = buffer.readBytes(length: remaining) else { return .needMoreData }
+            mode = .lines
+            context.fireChannelRead(wrapInboundOut(.submission(exercise: exercise, payload: bytes)))
+            return .continue
+
+        case let .skipping(remaining):
+            let skipped = min(remaining, buffer.readableBytes)
+            buffer.moveReaderIndex(forwardBy: skipped)
+            mode = remaining - skipped == 0 ? .lines : .skipping(remaining: remaining - skipped)
+            return remaining - skipped == 0 ? .continue : .needMoreData
+
+        case .discardingLine:
+            guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+                buffer.moveReaderIndex(to: buffer.writerIndex)
+                return .needMoreData
+            }
+            buffer.moveReaderIndex(to: newline + 1)
+            mode = .lines
+            return .continue
+
+        case .lines:
+            guard let newline = buffer.readableBytesView.firstIndex(of: UInt8(ascii: "\n")) else {
+                if buffer.readableBytes > maxLineBytes {
+                    buffer.moveReaderIndex(to: buffer.writerIndex)
+                    mode = .discardingLine
+                    context.fireChannelRead(wrapInboundOut(.lineTooLong(limit: maxLineBytes)))
+                }
+                return .needMoreData
+            }
+            let length = newline - buffer.readerIndex
+            var bytes = buffer.readBytes(length: length)!
+            buffer.moveReaderIndex(forwardBy: 1)
+            if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
+            guard bytes.count <= maxLineBytes else {
+                context.fireChannelRead(wrapInboundOut(.lineTooLong(limit: maxLineBytes)))
+                return .continue
+            }
+            guard let line = String(validating: bytes, as: UTF8.self) else {
+                context.fireChannelRead(wrapInboundOut(.invalidUTF8))
+                return .continue
+            }
+            if let frame = frame(for: line) { context.fireChannelRead(wrapInboundOut(frame)) }
+            return .continue
+        }
+    }
+
+    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+        // A truncated payload or a last line without `\n`: a client that went away mid-request
+        // gets nothing done on its behalf.
+        while try decode(context: context, buffer: &buffer) == .continue {}
+        return .needMoreData
+    }
+
+    /// Recognises the one request that carries bytes after its line; nil while its payload
+    /// is still to come.
+    private mutating func frame(for line: String) -> Frame? {
+        let words = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard words.count == 3, words[0].uppercased() == "SUBMIT", let declared = Int(words[2]), declared >= 0 else {
+            return .line(line)
+        }
+        if declared > maxPayloadBytes {
+            let skippable = declared <= maxSkippableBytes
+            if skippable && declared > 0 { mode = .skipping(remaining: declared) }
+            return .submissionTooLarge(declared: declared, limit: maxPayloadBytes, mustClose: !skippable)
+        }
+        if declared == 0 { return .submission(exercise: String(words[1]), payload: []) }
+        mode = .payload(exercise: String(words[1]), remaining: declared)
+        return nil
+    }
+}

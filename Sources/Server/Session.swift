@@ -1,0 +1,334 @@
+import Catalog
+import Events
+import Foundation
+import Grading
+import Store
+
+/// Shared by every connection: the store, live events, cached boards, and the pool to wake.
+public final class ServerContext: Sendable {
+    public let store: ClassroomStore
+    public let hub: EventHub
+    public let scoreboards: ScoreboardCache
+    public let catalog: CatalogCache
+    /// Each board's reply as sent, so a hundred refreshes render it once.
+    let renderedBoards = RenderedBoards()
+    public let configuration: ServerConfiguration
+    /// Woken when a submission is queued, so grading starts at once.
+    public let pool: GradingPool?
+
+    public init(store: ClassroomStore, hub: EventHub, scoreboards: ScoreboardCache, catalog: CatalogCache,
+                configuration: ServerConfiguration, pool: GradingPool?) {
+        self.store = store
+        self.hub = hub
+        self.scoreboards = scoreboards
+        self.catalog = catalog
+        self.configuration = configuration
+        self.pool = pool
+    }
+}
+
+/// One connection's conversation: who is logged in, what they watch, and the reply to each frame.
+///
+/// Free of networking, so the protocol can be read (and tested) on its own.
+public final class Session: @unchecked Sendable {
+    // Used by one connection's task at a time.
+    public let context: ServerContext
+    public private(set) var student: String?
+    public private(set) var courses: [String] = []
+    /// The course whose board events this connection receives.
+    public private(set) var watching: String?
+    private var failedLogins = 0
+
+    /// What the connection should do after sending a reply.
+    public enum Action: Equatable, Sendable {
+        case none
+        case close
+    }
+
+    public init(context: ServerContext) { self.context = context }
+
+    /// The greeting sent when a client connects.
+    public static let greeting = Reply.ok("classroom ready; type HELP for the commands")
+
+    public func handle(_ frame: Frame) async -> (Reply, Action) {
+        switch frame {
+        case let .line(line):
+            switch Request.parse(line) {
+            case let .success(request): return await handle(request)
+            case let .failure(error): return (.error(.badRequest, error.message), .none)
+            }
+        case let .lineTooLong(limit):
+            return (.error(.tooLarge, "line longer than \(limit) bytes; ignored"), .none)
+        case .invalidUTF8:
+            return (.error(.badRequest, "the line is not valid UTF-8; ignored"), .none)
+        case let .submissionTooLarge(declared, limit, mustClose):
+            return (.error(.tooLarge, "a submission of \(declared) bytes is more than the \(limit) accepted" + (mustClose ? "; closing" : "")),
+                    mustClose ? .close : .none)
+        case let .submission(exercise, payload):
+            return (await submit(exercise: exercise, payload: payload), .none)
+        }
+    }
+
+    func handle(_ request: Request) async -> (Reply, Action) {
+        do {
+            switch request {
+            case .help:
+                return (.lines("\(Request.usage.count) commands", Request.usage.map { "\($0.usage) — \($0.summary)" }), .none)
+            case let .hello(name, token):
+                return await hello(name: name, token: token)
+            case .courses:
+                return (try await listCourses(), .none)
+            case let .exercises(course):
+                return (try await listExercises(course: course), .none)
+            case let .status(id):
+                return (try await status(id), .none)
+            case let .result(id):
+                return (try await result(id), .none)
+            case let .scoreboard(course):
+                return (try await scoreboard(course: course), .none)
+            case let .watch(course):
+                let (reply, chosen) = try await watch(course: course)
+                if let chosen { watching = chosen }
+                return (reply, .none)
+            case .unwatch:
+                watching = nil
+                return (.ok("not watching"), .none)
+            case .ping:
+                return (.ok("pong"), .none)
+            case .quit:
+                return (.ok("bye"), .close)
+            }
+        } catch let error as StoreError {
+            switch error {
+            case .notFound: return (.error(.notFound, error.description), .none)
+            default: return (.error(.internalError, error.description), .none)
+            }
+        } catch let error as RefusedRequest {
+            return (error.reply, .none)
+        } catch {
+            return (.error(.internalError, "\(error)"), .none)
+        }
+    }
+
+    private func hello(name: String, token: String) async -> (Reply, Action) {
+        guard let record = try? await context.store.authenticate(name: name, token: token) else {
+            failedLogins += 1
+            let closing = failedLogins >= context.configuration.maxFailedLogins
+            return (.error(.unauthorized, "unknown student or wrong token" + (closing ? "; too many attempts, closing" : "")), closing ? .close : .none)
+        }
+        student = record.name
+        courses = (try? await context.store.courses(of: record.name)) ?? []
+        return (.ok("hello \(record.name) (course \(courses.joined(separator: ", ")))"), .none)
+    }
+
+    private func listCourses() async throws -> Reply {
+        let courses = try await context.catalog.all().values.sorted { $0.record.id < $1.record.id }
+        return .lines("\(courses.count) course\(courses.count == 1 ? "" : "s")", courses.map { course in
+            let d = course.definition
+            return "\(d.id) \(d.schedule.days)-day \(d.exerciseIDs.count) exercises \(course.totalPoints) points \(d.title)"
+        })
+    }
+
+    /// The course a request means: the one named, else the student's, else the only one.
+    private func resolveCourse(_ named: String?) async throws -> String {
+        if let named { return named }
+        if let first = courses.first { return first }
+        let all = try await context.catalog.all()
+        if all.count == 1 { return all.keys.first! }
+        throw RefusedRequest(.error(.badRequest, "name a course: \(all.keys.sorted().joined(separator: ", "))"))
+    }
+
+    private func listExercises(course named: String?) async throws -> Reply {
+        let courseId = try await resolveCourse(named)
+        let course = try await context.catalog.course(courseId)
+        var best: [String: Int] = [:]
+        if let student, courses.contains(courseId) {
+            best = try await context.scoreboards.board(courseId).board.rows.first { $0.student == student }?.scores ?? [:]
+        }
+        var lines: [String] = []
+        for unit in course.definition.units {
+            for id in unit.exercises {
+                let points = course.exercises[id]?.points ?? 0
+                let score = student == nil ? "" : " best=\(best[id].map(String.init) ?? "-")"
+                lines.append("\(id) \(points) points day \(unit.day)\(score) \(course.exercises[id]?.title ?? "")")
+            }
+        }
+        return .lines("\(lines.count) exercises in \(courseId)", lines)
+    }
+
+    private func submit(exercise: String, payload: [UInt8]) async -> Reply {
+        guard let student else { return .error(.unauthorized, "log in first with HELLO <student> <token>") }
+        let sent: [String: Data]
+        do { sent = try SubmissionPayload.decode(payload) } catch { return .error(.badRequest, error.message) }
+        do {
+            let overview = try await context.store.exercise(exercise)
+            // Like the local submit, only the files the exercise accepts are taken; the rest
+            // (notes, caches) are named in the reply rather than refused.
+            let accepts = { (path: String) in overview.definition.accept.contains { CatalogLoader.glob($0, matches: path) } }
+            let files = sent.filter { accepts($0.key) }
+            let ignored = sent.keys.filter { !accepts($0) }.sorted()
+            guard files[overview.definition.entry.file] != nil else {
+                return .error(.badRequest, "the submission has no \(overview.definition.entry.file), the file \(exercise) runs")
+            }
+            let course = try await context.catalog.course(overview.courses.first { courses.contains($0) } ?? overview.courses.first ?? "")
+            let recent = try await context.store.submissionCount(student: student, since: Date().addingTimeInterval(-60))
+            guard recent < course.definition.submissionsPerMinute else {
+                return .error(.tooMany, "at most \(course.definition.submissionsPerMinute) submissions a minute; try again shortly")
+            }
+            let accepted = try await context.store.submit(student: student, exercise: exercise, files: files)
+            context.pool?.wake()
+            return .ok("submitted \(accepted.submission.id!)" + (ignored.isEmpty ? "" : " (ignored: \(ignored.joined(separator: ", ")))"))
+        } catch {
+            switch error {
+            case .notFound: return .error(.notFound, error.description)
+            case .notEnrolled, .locked: return .error(.forbidden, error.description)
+            case .tooLarge: return .error(.tooLarge, error.description)
+            default: return .error(.internalError, error.description)
+            }
+        }
+    }
+
+    /// A student's own submission; anyone else's is "not found" (not "forbidden", which would
+    /// confirm that it exists).
+    private func ownSubmission(_ id: Int64) async throws -> SubmissionResult {
+        guard let student else { throw RefusedRequest(.error(.unauthorized, "log in first with HELLO <student> <token>")) }
+        guard let result = try await context.store.results(submission: id).first, result.studentName == student else {
+            throw RefusedRequest(.error(.notFound, "you have no submission \(id)"))
+        }
+        return result
+    }
+
+    private func status(_ id: Int64) async throws -> Reply {
+        let result = try await ownSubmission(id)
+        guard let job = result.job else { return .ok("\(id) queued") }
+        switch job.state {
+        case .done: return .ok("\(id) done \(job.score ?? 0)/\(job.maxScore ?? 0)" + (result.isLate ? " late counts \(result.countedScore ?? 0)" : ""))
+        case .graderError: return .ok("\(id) grader-error (not counted against you)")
+        case .queued, .running: return .ok("\(id) \(job.state.rawValue)")
+        }
+    }
+
+    private func result(_ id: Int64) async throws -> Reply {
+        let result = try await ownSubmission(id)
+        guard let job = result.job, job.state == .done else {
+            // Still a multi-line reply (with no lines), so clients always know its shape.
+            if case let .ok(text) = try await status(id) { return .lines(text, []) }
+            return .lines("\(id) queued", [])
+        }
+        var lines: [String] = []
+        for scenario in result.scenarios {
+            lines.append("\(scenario.passed ? "passed" : "failed") \(scenario.points)/\(scenario.maxPoints) \(scenario.name)\(scenario.hidden ? " (hidden)" : "")")
+            if !scenario.hidden, !scenario.passed || scenario.message.contains("skipped") {
+                lines += scenario.message.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
+            }
+        }
+        var header = "\(id) \(result.submission.exerciseId) \(job.score ?? 0)/\(job.maxScore ?? 0)"
+        if result.isLate { header += " late counts \(result.countedScore ?? 0)" }
+        return .lines(header, lines)
+    }
+
+    private func readableCourse(_ named: String?) async throws -> String {
+        let courseId = try await resolveCourse(named)
+        let course = try await context.catalog.course(courseId)
+        switch course.definition.scoreboard {
+        case .public: return courseId
+        case .students where courses.contains(courseId): return courseId
+        case .students: throw RefusedRequest(.error(.forbidden, "the scoreboard of \(courseId) is for its students; log in first"))
+        case .hidden: throw RefusedRequest(.error(.forbidden, "the scoreboard of \(courseId) is not shown over the network"))
+        }
+    }
+
+    private func scoreboard(course named: String?) async throws -> Reply {
+        let courseId = try await readableCourse(named)
+        return try await context.renderedBoards.reply(for: context.scoreboards.board(courseId), course: courseId)
+    }
+
+    private func watch(course named: String?) async throws -> (Reply, String?) {
+        let courseId = try await readableCourse(named)
+        return (.ok("watching \(courseId)"), courseId)
+    }
+
+    /// The lines an event becomes for this connection (none if it is not theirs to see).
+    public func render(_ event: ClassroomEvent) async -> [String] {
+        switch event {
+        case let .result(course, who, exercise, submission, score, max):
+            var lines: [String] = []
+            let mine = who == student
+            if mine { lines.append("EVENT done \(submission) \(score)/\(max)") }
+            if course == watching {
+                lines.append("EVENT result \(course) \(who) \(exercise) \(score)/\(max)")
+                if let entry = try? await context.scoreboards.board(course), let row = entry.board.rows.first(where: { $0.student == who }) {
+                    lines.append("EVENT board \(course) \(row.rank) \(who) \(row.total)")
+                }
+            }
+            return lines
+        case let .progress(submission, who, scenario, outcome, points, max):
+            return who == student ? ["EVENT progress \(submission) \(outcome) \(points)/\(max) \(scenario)"] : []
+        case let .graderError(submission, who, message):
+            return who == student ? ["EVENT grader-error \(submission) \(Reply.oneLine(message))"] : []
+        case .catalogChanged:
+            return watching == nil ? [] : ["EVENT catalog changed"]
+        case let .shutdown(reason):
+            return ["EVENT bye \(reason)"]
+        }
+    }
+}
+
+/// Rendered scoreboard replies, kept while their board's generation is current.
+final class RenderedBoards: @unchecked Sendable {
+    private let lock = NSLock()
+    private var replies: [String: (generation: UInt64, reply: Reply)] = [:]
+
+    func reply(for entry: ScoreboardCache.Entry, course: String) -> Reply {
+        if let cached = lock.withLock({ replies[course] }), cached.generation == entry.generation { return cached.reply }
+        let reply = ScoreboardText.reply(for: entry)
+        lock.withLock { replies[course] = (entry.generation, reply) }
+        return reply
+    }
+}
+
+/// A request refused with a specific reply.
+struct RefusedRequest: Error {
+    var reply: Reply
+    init(_ reply: Reply) { self.reply = reply }
+}
+
+/// How a board is written on the wire: one row per student, rank first.
+enum ScoreboardText {
+    static func reply(for entry: ScoreboardCache.Entry) -> Reply {
+        let board = entry.board
+        let header = "\(board.rows.count) rows \(board.course) " + board.exercises.map { "\($0)/\(board.maxPoints[$0] ?? 0)" }.joined(separator: " ")
+        return .lines(header, board.rows.map { row in
+            "\(row.rank) \(row.student) \(row.total) " + board.exercises.map { "\($0)=\(row.scores[$0].map(String.init) ?? "-")" }.joined(separator: " ")
+        })
+    }
+}
+
+/// The SUBMIT payload: a JSON object of relative file path to base64-encoded contents.
+public enum SubmissionPayload {
+    public struct Invalid: Error { public var message: String }
+
+    public static func encode(_ files: [String: Data]) -> [UInt8] {
+        let object = files.mapValues { $0.base64EncodedString() }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return Array((try? encoder.encode(object)) ?? Data("{}".utf8))
+    }
+
+    public static func decode(_ payload: [UInt8]) throws(Invalid) -> [String: Data] {
+        guard let object = try? JSONDecoder().decode([String: String].self, from: Data(payload)) else {
+            throw Invalid(message: "the payload must be a JSON object of file name to base64 contents")
+        }
+        guard !object.isEmpty else { throw Invalid(message: "the submission holds no files") }
+        var files: [String: Data] = [:]
+        for (path, encoded) in object {
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            guard !path.isEmpty, !path.hasPrefix("/"), !parts.contains(".."), !parts.contains(""), path.utf8.count <= 255 else {
+                throw Invalid(message: "\"\(path)\" is not a plain relative file path")
+            }
+            guard let data = Data(base64Encoded: encoded) else { throw Invalid(message: "\"\(path)\" is not valid base64") }
+            files[path] = data
+        }
+        return files
+    }
+}
