@@ -70,14 +70,23 @@ public final class ScenarioRun: @unchecked Sendable {
         var environment = cell.policy.environment
         environment.merge(exercise.entry.environment) { _, new in new }
         environment.merge(extra) { _, new in new }
+        // A live copy of stdout, so a scenario can wait for a line such as "ready".
+        var copy: [Int32] = [-1, -1]
+        guard pipe(&copy) == 0 else { throw DriverError("cannot create a pipe: \(String(cString: strerror(errno)))") }
+        for fd in copy { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let process: SandboxProcess
         do {
-            process = try await cell.spawn(interpreter, arguments: [exercise.entry.file] + filled, environment: environment, stdin: stdin)
+            process = try await cell.spawn(interpreter, arguments: [exercise.entry.file] + filled, environment: environment, stdin: stdin,
+                                           stdoutCopy: copy[1])
         } catch {
+            Glibc.close(copy[0])
+            Glibc.close(copy[1])
             throw DriverError("could not start the program: \(error)")
         }
+        Glibc.close(copy[1])
         let program = StudentProgram(process: process, instance: instance, port: port(ofInstance: instance),
-                                     command: ([exercise.entry.runtime.rawValue, exercise.entry.file] + filled).joined(separator: " "))
+                                     command: ([exercise.entry.runtime.rawValue, exercise.entry.file] + filled).joined(separator: " "),
+                                     output: LiveOutput(fd: copy[0]))
         lock.withLock { programs.append(program) }
         return program
     }
@@ -112,6 +121,22 @@ public final class ScenarioRun: @unchecked Sendable {
             try await Task.sleep(nanoseconds: UInt64(pause * 1e9))
             pause = min(pause * 2, 0.02)
         }
+    }
+
+    /// Waits until `program` prints a line matching `pattern` (a regular expression) on stdout:
+    /// readiness for programs that do not listen, or that say when they are ready.
+    public func waitUntilPrinted(_ program: StudentProgram, matching pattern: String, within seconds: Double = 5) async throws {
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { throw DriverError("not a regular expression: \(pattern)") }
+        let found = await program.output.waitForLine(within: seconds) { line in
+            regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)) != nil
+        }
+        if found { return }
+        if let result = program.process.finishedResult {
+            throw ScenarioFailure("your program stopped before it printed a line matching /\(pattern)/: " + Feedback.describe(result))
+        }
+        let seen = program.output.lines.suffix(3).map { Quoted($0).description }.joined(separator: ", ")
+        throw ScenarioFailure("your program did not print a line matching /\(pattern)/ within \(Feedback.seconds(seconds))"
+                              + (seen.isEmpty ? "; it printed nothing" : "; its last lines: \(seen)"))
     }
 
     /// Connects to `port` on the cell's loopback, retrying refused connections until `within`.
@@ -184,11 +209,15 @@ public final class StudentProgram: Sendable {
     /// The command as the student would type it, for messages.
     public let command: String
 
-    init(process: SandboxProcess, instance: Int, port: Int, command: String) {
+    /// What the program has printed on stdout so far, as it runs.
+    public let output: LiveOutput
+
+    init(process: SandboxProcess, instance: Int, port: Int, command: String, output: LiveOutput) {
         self.process = process
         self.instance = instance
         self.port = port
         self.command = command
+        self.output = output
     }
 
     /// Threads across the program's processes right now.
@@ -310,5 +339,49 @@ enum ProcessTree {
             }
         }
         return found
+    }
+}
+
+/// A running program's stdout as it is written (the cell's supervisor copies it to a pipe).
+/// Bounded: only the first 64 KiB are kept, which is where "ready" lines are.
+public final class LiveOutput: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fd: Int32
+    private var buffer: [UInt8] = []
+    private var ended = false
+    private static let limit = 64 << 10
+
+    init(fd: Int32) { self.fd = fd }
+
+    deinit { if fd >= 0 { Glibc.close(fd) } }
+
+    /// Complete lines printed so far.
+    public var lines: [String] {
+        lock.withLock {
+            String(decoding: buffer, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        }
+    }
+
+    /// Waits up to `seconds` for a complete line that satisfies `matches`.
+    public func waitForLine(within seconds: Double, where matches: @escaping @Sendable (String) -> Bool) async -> Bool {
+        await onIOThread { [self] () -> Bool in
+            let deadline = monotonicSeconds() + seconds
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                if lines.contains(where: matches) { return true }
+                let (fd, done) = lock.withLock { (self.fd, ended) }
+                let remaining = deadline - monotonicSeconds()
+                if done || fd < 0 || remaining <= 0 { return false }
+                guard pollFD(fd, Int16(POLLIN), seconds: remaining) != 0 else { continue }
+                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                lock.withLock {
+                    if count > 0 {
+                        if buffer.count < Self.limit { buffer += chunk[0..<min(count, Self.limit - buffer.count)] }
+                    } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
+                        ended = true
+                    }
+                }
+            }
+        }
     }
 }

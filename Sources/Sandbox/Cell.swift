@@ -252,9 +252,14 @@ public final class Cell: Sendable {
     ///     the environment's PATH (inside the cell, so never a host shim).
     ///   - environment: the complete environment; defaults to the policy's.
     ///   - workingDirectory: relative to the work dir; nil for the work dir.
+    ///   - stdoutCopy: a descriptor (the write end of a pipe) that receives a live copy of the
+    ///     program's stdout as it is written, e.g. to wait for a "ready" line; the capture in
+    ///     the result is unaffected. The cell takes a duplicate; the caller closes its own.
+    ///     Bytes a reader does not take in time are dropped rather than stall the supervisor.
     public func spawn(
         _ executable: String, arguments: [String] = [], environment: [String: String]? = nil,
-        stdin: StandardInput = .null, workingDirectory: String? = nil, limits: Limits? = nil
+        stdin: StandardInput = .null, workingDirectory: String? = nil, limits: Limits? = nil,
+        stdoutCopy: Int32? = nil
     ) async throws(SandboxError) -> SandboxProcess {
         let limits = limits ?? policy.limits
         try limits.validate()
@@ -262,7 +267,7 @@ public final class Cell: Sendable {
         let cwd = workingDirectory.map { $0.hasPrefix("/") ? $0 : base + "/" + $0 } ?? base
         return try await core.spawn(
             argv: [executable] + arguments, environment: environment ?? policy.environment,
-            stdin: stdin, cwd: cwd, limits: limits)
+            stdin: stdin, cwd: cwd, limits: limits, stdoutCopy: stdoutCopy)
     }
 
     /// Host pids of the cell's programs (all runs; init excluded), e.g. to
@@ -524,7 +529,7 @@ final class CellCore: @unchecked Sendable {
     /// failure to start arrives as a `sandboxError` result. One-shot runs use
     /// it: on a busy machine every round trip costs a scheduler time slice.
     func spawn(argv: [String], environment: [String: String], stdin: StandardInput, cwd: String, limits: Limits,
-               detached: Bool = false) async throws(SandboxError) -> SandboxProcess
+               detached: Bool = false, stdoutCopy: Int32? = nil) async throws(SandboxError) -> SandboxProcess
     {
         let id = allocateID()
         let layout = cgroups?.layout ?? CgroupLayout(version: .none, controllers: [], parents: [], notes: [])
@@ -559,6 +564,7 @@ final class CellCore: @unchecked Sendable {
         // rlimit is only a per-process backstop one second later.
         request.rlimit_cpu_s = UInt64(limits.cpuSeconds.rounded(.up)) + (hasCPU ? 1 : 0)
         request.has_stdin_fd = stdinFD >= 0 ? 1 : 0
+        request.has_stdout_tee_fd = stdoutCopy != nil ? 1 : 0
         let env = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         request.argc = UInt32(argv.count)
         request.envc = UInt32(env.count)
@@ -568,7 +574,7 @@ final class CellCore: @unchecked Sendable {
             payload.append(contentsOf: s.utf8)
             payload.append(0)
         }
-        let fds = stdinFD >= 0 ? [stdinFD] : []
+        let fds = (stdinFD >= 0 ? [stdinFD] : []) + (stdoutCopy.map { [$0] } ?? [])
 
         let process = ProcessCore(limits: limits, cgroups: cgroups, isolation: policy.isolation)
         let reply = Promise<Result<Int32, SandboxError>>()

@@ -68,6 +68,8 @@ struct ConcurrencyConfig {
     var maxProcesses: Int?
     var arguments: [String]?
     var startup: Double
+    /// A pattern the program prints on stdout once ready; waited for before anything else.
+    var readyLine: String?
 
     init?(_ reader: ObjectReader) {
         let log = reader.log
@@ -83,6 +85,7 @@ struct ConcurrencyConfig {
         maxProcesses = reader.integer("max_processes", required: false)
         arguments = reader.strings("args", required: false, allowEmpty: true)
         startup = Fields.seconds(reader, "startup", default: 5)
+        readyLine = Fields.pattern(reader, "ready_line")
         if exactThreads != nil, let node = reader.value("max_threads") {
             reader.report("give either threads (exactly) or max_threads (at most), not both", at: node.location, key: "max_threads")
         }

@@ -24,6 +24,7 @@ public struct ConcurrencyPlugin: ScenarioPlugin {
             ParameterDescription("max_processes", "integer", "the server may run at most this many processes"),
             ParameterDescription("args", "list of text", "arguments replacing the exercise's entry.args; placeholders apply"),
             ParameterDescription("startup", "duration", "how long the program may take to listen; default 5s"),
+            ParameterDescription("ready_line", "regex", "wait until the program prints a matching line on stdout (within startup) before anything else"),
         ]
     }
 
@@ -38,6 +39,7 @@ public struct ConcurrencyPlugin: ScenarioPlugin {
             return ConcurrencyConfig(reader)
         }
         let program = try await run.start(arguments: config.arguments)
+        if let readyLine = config.readyLine { try await run.waitUntilPrinted(program, matching: readyLine, within: config.startup) }
         try await run.waitUntilListening(program, within: config.startup)
 
         var connections: [DriverConnection] = []

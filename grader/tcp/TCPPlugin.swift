@@ -17,6 +17,7 @@ public struct TCPPlugin: ScenarioPlugin {
             ParameterDescription("instances", "integer", "how many copies of the program to start (instance i listens on {port} = 9000+i); default 1"),
             ParameterDescription("args", "list of text", "arguments replacing the exercise's entry.args; placeholders apply"),
             ParameterDescription("startup", "duration", "how long the program may take to listen (server role); default 5s"),
+            ParameterDescription("ready_line", "regex", "wait until the program prints a matching line on stdout (within startup) before anything else"),
         ]
     }
 
@@ -35,6 +36,9 @@ public struct TCPPlugin: ScenarioPlugin {
         var programs: [StudentProgram] = []
         for instance in 0..<config.instances {
             programs.append(try await run.start(instance: instance, arguments: config.arguments, instances: config.instances))
+        }
+        if let readyLine = config.readyLine {
+            for program in programs { try await run.waitUntilPrinted(program, matching: readyLine, within: config.startup) }
         }
         if config.connectsToServer {
             for program in programs { try await run.waitUntilListening(program, within: config.startup) }

@@ -57,6 +57,8 @@ struct TCPConfig {
     var instances: Int
     var arguments: [String]?
     var startup: Double
+    /// A pattern the program prints on stdout once ready; waited for before anything else.
+    var readyLine: String?
 
     /// Whether the driver listens for the student's client (some step accepts).
     var acceptsClients: Bool { steps.contains { if case .accept = $0 { return true } else { return false } } }
@@ -72,6 +74,7 @@ struct TCPConfig {
         instances = reader.integer("instances", required: false) ?? 1
         arguments = reader.strings("args", required: false, allowEmpty: true)
         startup = Fields.seconds(reader, "startup", default: 5)
+        readyLine = Fields.pattern(reader, "ready_line")
         let instances = self.instances
 
         // Connection names are resolved once every step is read, so a step may omit `to:` or

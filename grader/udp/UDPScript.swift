@@ -45,6 +45,8 @@ struct UDPConfig {
     var instances: Int
     var arguments: [String]?
     var startup: Double
+    /// A pattern the program prints on stdout once ready; waited for before anything else.
+    var readyLine: String?
 
     /// Whether the student's program is a server the driver sends to.
     var sendsToServer: Bool { steps.contains { if case .send = $0 { return true } else { return false } } }
@@ -59,6 +61,7 @@ struct UDPConfig {
         instances = reader.integer("instances", required: false) ?? 1
         arguments = reader.strings("args", required: false, allowEmpty: true)
         startup = Fields.seconds(reader, "startup", default: 5)
+        readyLine = Fields.pattern(reader, "ready_line")
         let instances = self.instances
 
         var steps: [UDPStep] = []

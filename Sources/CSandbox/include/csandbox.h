@@ -83,6 +83,9 @@ typedef struct {
     uint64_t capture_head, capture_tail;
     uint64_t rlimit_as, rlimit_nofile, rlimit_fsize, rlimit_nproc, rlimit_cpu_s;
     int32_t has_stdin_fd;
+    // 1: the frame carries (after any stdin fd) a pipe that receives a live copy of stdout,
+    // so a driver can wait for a line such as "ready" while the program runs.
+    int32_t has_stdout_tee_fd;
     uint32_t argc, envc;
     // followed by: cwd\0 argv[0]\0 ... envp[0]\0 ...
 } cs_spawn_request;

@@ -46,7 +46,7 @@ struct CheckCommand: AsyncParsableCommand {
             for problem in bad { print(problem) }
             throw ExitCode(1)
         }
-        print("\nAll \(exercises.count) exercise\(exercises.count == 1 ? "" : "s") behave as declared.")
+        print(exercises.count == 1 ? "\nThe exercise behaves as declared." : "\nAll \(exercises.count) exercises behave as declared.")
     }
 }
 
