@@ -59,6 +59,18 @@ struct ServerBenchmark: AsyncParsableCommand {
 
         let latencies = try await Load.pushLatency(watchers: watchers, events: events, port: child.port, store: store)
         let busyRSS = child.residentMegabytes()
+        child.stop()
+
+        // The configuration people run: the shipped catalog (when run from the repository)
+        // and the default grading pool, idle.
+        var defaultRSS: Double?
+        let here = FileManager.default.currentDirectoryPath
+        if FileManager.default.fileExists(atPath: here + "/courses"), FileManager.default.fileExists(atPath: here + "/exercises") {
+            let real = try ServerProcess(database: folder.appendingPathComponent("default.db").path, catalog: here, watchers: 0, workers: nil)
+            try await Task.sleep(nanoseconds: 1_000_000_000)
+            defaultRSS = real.residentMegabytes()
+            real.stop()
+        }
 
         func percentile(_ values: [Double], _ p: Double) -> Double { values[min(values.count - 1, Int(Double(values.count) * p))] }
         print("server benchmark: `classroom serve` in a child process, \(ProcessInfo.processInfo.activeProcessorCount) cores, loopback")
@@ -67,7 +79,11 @@ struct ServerBenchmark: AsyncParsableCommand {
         print(String(format: "  push latency, one result to %d watchers, %d events: p50 %.1f ms, p99 %.1f ms, max %.1f ms (target p99 ≤ 100 ms); %d of %d deliveries",
                      watchers, events, percentile(latencies, 0.5) * 1000, percentile(latencies, 0.99) * 1000, (latencies.last ?? 0) * 1000,
                      latencies.count, watchers * events))
-        print(String(format: "  resident memory: idle %.1f MB (target ≤ 40 MB); after the load %.1f MB", idleRSS, busyRSS))
+        print(String(format: "  resident memory of the benchmark's server (--workers 0, one exercise): idle %.1f MB (target ≤ 40 MB); after the load %.1f MB",
+                     idleRSS, busyRSS))
+        if let defaultRSS {
+            print(String(format: "  resident memory of `classroom serve` as shipped (this catalog, default workers): idle %.1f MB (target ≤ 40 MB)", defaultRSS))
+        }
     }
 }
 
@@ -76,7 +92,7 @@ final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
 
-    init(database: String, catalog: String, watchers: Int) throws {
+    init(database: String, catalog: String, watchers: Int, workers: Int? = 0) throws {
         let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -88,8 +104,8 @@ final class ServerProcess: @unchecked Sendable {
         close(probe)
 
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["serve", "--db", database, "--catalog", catalog, "--port", String(port), "--workers", "0",
-                             "--max-connections-per-address", String(watchers + 200)]
+        process.arguments = ["serve", "--db", database, "--catalog", catalog, "--port", String(port),
+                             "--max-connections-per-address", String(watchers + 200)] + (workers.map { ["--workers", String($0)] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -109,6 +125,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func stop() {
+        guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }
