@@ -29,7 +29,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .tooLarge(what, bytes, limit):
             return "\(what) is \(bytes) bytes; at most \(limit) are accepted"
         case let .locked(exercise, until):
-            return "\(exercise) is not open yet: it unlocks at \(ISO8601DateFormatter().string(from: until))"
+            return "\(exercise) is not open yet: it unlocks at \(until.formatted(.iso8601))"
         case let .database(message):
             return "database error: \(message)"
         }

@@ -123,18 +123,17 @@ enum CourseParser {
         return nil
     }
 
+    /// ISO 8601 with an offset. Parsed with Foundation's format styles rather than
+    /// `ISO8601DateFormatter`, which on Linux pulls in ICU (megabytes a server keeps resident).
     static func parseTimestamp(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
         // YAML writers often use a space between date and time.
-        return formatter.date(from: text.replacingOccurrences(of: " ", with: "T"))
+        let normalized = text.replacingOccurrences(of: " ", with: "T")
+        if let date = try? Date(normalized, strategy: .iso8601) { return date }
+        return try? Date(normalized, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     private static func parseDay(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.date(from: text)
+        try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day())
     }
 
     private static func parseScoring(_ scoring: ObjectReader) -> ScoringPolicy {
