@@ -34,16 +34,7 @@ struct ReadinessTests {
                 description: listens but never says it is ready
                 fails: ["says it is ready, then echoes"]
             """)
-        try folder.write("courses/ready.yaml", """
-            id: ready
-            title: Ready
-            summary: One exercise.
-            models: none
-            schedule: { days: 1, hours: "09:00-17:00", exercise_time: 1h }
-            class_size: 1
-            units:
-              - { id: only, title: Only, summary: Only., day: 1, exercises: [ready] }
-            """)
+        try folder.writeCourse(id: "ready", exercises: ["ready"])
         try folder.write("exercises/ready/README.md", "Print `ready on PORT` once listening, then echo.\n")
         let server = """
             import socket, sys, time

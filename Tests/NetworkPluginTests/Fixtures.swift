@@ -12,27 +12,8 @@ struct Fixture {
 
     /// A course using exactly `exercises`, so loading it loads only those.
     @discardableResult
-    func course(_ exercises: [String], in root: URL? = nil) throws -> URL {
-        let list = exercises.joined(separator: ", ")
-        let text = """
-        id: network-tests
-        title: Network plugin tests
-        summary: Exercises written by the tests.
-        models: none
-        schedule:
-          days: 1
-          hours: "09:00-17:00"
-          exercise_time: 4h
-        class_size: 4
-        units:
-          - id: all
-            title: All
-            summary: Everything.
-            day: 1
-            exercises: [\(list)]
-
-        """
-        return try directory.write("courses/network-tests.yaml", text)
+    func course(_ exercises: [String]) throws -> URL {
+        try directory.writeCourse(id: "network-tests", exercises: exercises)
     }
 
     /// Writes an exercise: its `exercise.yaml` and its other files by relative path.

@@ -43,24 +43,7 @@ struct Workspace {
     }
 
     private func course(_ ids: [String]) throws -> URL {
-        try directory.write("courses/tests.yaml", """
-        id: process-tests
-        title: Process plugin tests
-        summary: Exercises written by the tests.
-        models: none
-        schedule:
-          days: 1
-          hours: "09:00-17:00"
-          exercise_time: 4h
-        class_size: 4
-        units:
-          - id: all
-            title: All
-            summary: Everything.
-            day: 1
-            exercises: [\(ids.joined(separator: ", "))]
-
-        """)
+        try directory.writeCourse(id: "process-tests", exercises: ids)
     }
 
     func load(_ ids: [String]) throws -> Catalog {

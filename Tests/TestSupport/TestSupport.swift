@@ -15,6 +15,22 @@ public final class TemporaryDirectory: @unchecked Sendable {
 
     public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
 
+    /// Writes `courses/<id>.yaml`: a one-day, one-unit course using exactly `exercises`, so
+    /// loading the folder loads only those.
+    @discardableResult
+    public func writeCourse(id: String, exercises: [String]) throws -> URL {
+        try write("courses/\(id).yaml", """
+            id: \(id)
+            title: Written by a test
+            summary: Exercises written by the tests.
+            models: none
+            schedule: { days: 1, hours: "09:00-17:00", exercise_time: 4h }
+            class_size: 4
+            units:
+              - { id: all, title: All, summary: Everything., day: 1, exercises: [\(exercises.joined(separator: ", "))] }
+            """)
+    }
+
     /// Writes `text` to `name` (creating folders) and returns its URL.
     @discardableResult
     public func write(_ name: String, _ text: String) throws -> URL {
