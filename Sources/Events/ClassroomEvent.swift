@@ -6,8 +6,11 @@ public enum ClassroomEvent: Sendable, Hashable {
     case result(course: String, student: String, exercise: String, submission: Int64, score: Int, max: Int)
     /// One scenario of a submission finished (live progress for the student who submitted).
     case progress(submission: Int64, student: String, scenario: String, outcome: String, points: Int, max: Int)
-    /// Grading a submission failed for a reason that is the grader's, not the student's.
+    /// Grading a submission failed on every attempt, for a reason that is the grader's, not
+    /// the student's.
     case graderError(submission: Int64, student: String, message: String)
+    /// Grading a submission failed for a reason of the grader's; it is queued to try again.
+    case graderRetry(submission: Int64, student: String, attempt: Int, maxAttempts: Int, message: String)
     /// The catalog changed (a course or exercise was loaded).
     case catalogChanged
     /// The server is going away.

@@ -18,6 +18,8 @@ public final class EventFeed: GradingObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var lastEventID: Int64 = 0
     private var publishedJobs = Set<Int64>()
+    /// Grader failures (job, attempt) already published from this process's pool.
+    private var publishedFailures = Set<[Int64]>()
 
     public init(hub: EventHub, store: ClassroomStore, scoreboards: ScoreboardCache, catalog: CatalogCache) {
         self.hub = hub
@@ -56,6 +58,12 @@ public final class EventFeed: GradingObserver, @unchecked Sendable {
                 guard let job = payload["job"].flatMap(Int64.init) else { continue }
                 let fresh = lock.withLock { publishedJobs.insert(job).inserted }
                 if fresh, let published = Self.result(from: payload) { publishResult(published) }
+            case "grader.retry", "grader.error":
+                // Failures from any grader sharing the database, including lease expiry.
+                guard let job = payload["job"].flatMap(Int64.init), let attempt = payload["attempt"].flatMap(Int.init),
+                      let failure = Self.failure(kind: event.kind, from: payload) else { continue }
+                let fresh = lock.withLock { publishedFailures.insert([job, Int64(attempt)]).inserted }
+                if fresh { hub.publish(failure) }
             case "catalog.loaded", "student.added":
                 // New exercises or new students change both the courses and their boards.
                 catalog.invalidate()
@@ -69,6 +77,7 @@ public final class EventFeed: GradingObserver, @unchecked Sendable {
         lock.withLock {
             lastEventID = max(lastEventID, events.last!.id!)
             if publishedJobs.count > 100_000 { publishedJobs.removeAll() }
+            if publishedFailures.count > 100_000 { publishedFailures.removeAll() }
         }
     }
 
@@ -77,6 +86,14 @@ public final class EventFeed: GradingObserver, @unchecked Sendable {
               let submission = payload["submission"].flatMap(Int64.init), let score = payload["score"].flatMap(Int.init),
               let max = payload["max"].flatMap(Int.init) else { return nil }
         return .result(course: course, student: student, exercise: exercise, submission: submission, score: score, max: max)
+    }
+
+    static func failure(kind: String, from payload: [String: String]) -> ClassroomEvent? {
+        guard let submission = payload["submission"].flatMap(Int64.init), let student = payload["student"],
+              let attempt = payload["attempt"].flatMap(Int.init), let max = payload["maxAttempts"].flatMap(Int.init) else { return nil }
+        let message = payload["error"] ?? ""
+        return kind == "grader.error" ? .graderError(submission: submission, student: student, message: message)
+            : .graderRetry(submission: submission, student: student, attempt: attempt, maxAttempts: max, message: message)
     }
 
     // MARK: GradingObserver
@@ -93,7 +110,13 @@ public final class EventFeed: GradingObserver, @unchecked Sendable {
                             submission: job.submission.id!, score: record.score ?? 0, max: record.maxScore ?? 0))
     }
 
+    public func jobRetrying(_ job: ClaimedJob, error: String, attempt: Int, maxAttempts: Int) async {
+        guard lock.withLock({ publishedFailures.insert([job.job.id!, Int64(attempt)]).inserted }) else { return }
+        hub.publish(.graderRetry(submission: job.submission.id!, student: job.studentName, attempt: attempt, maxAttempts: maxAttempts, message: error))
+    }
+
     public func jobFailed(_ job: ClaimedJob, error: String) async {
+        guard lock.withLock({ publishedFailures.insert([job.job.id!, Int64(job.job.attempts)]).inserted }) else { return }
         hub.publish(.graderError(submission: job.submission.id!, student: job.studentName, message: error))
     }
 }

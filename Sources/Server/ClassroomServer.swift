@@ -5,18 +5,23 @@ import Logging
 import ServiceLifecycle
 import Store
 
-/// The grading pool as a service: on graceful shutdown it stops claiming jobs and lets the
-/// ones running finish; if it is cancelled outright they are queued again at the next start.
+/// The grading pool as a service: on graceful shutdown it stops claiming jobs and gives the
+/// ones running `drainSeconds` to finish; those still running then are handed back to the
+/// queue uncounted (as is a job whose grader is cancelled outright, once its lease expires).
 public struct GradingService: Service {
     public let pool: GradingPool
+    public let drainSeconds: Double
 
-    public init(pool: GradingPool) { self.pool = pool }
+    public init(pool: GradingPool, drainSeconds: Double = 5) {
+        self.pool = pool
+        self.drainSeconds = drainSeconds
+    }
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
             _ = try await pool.run()
         } onGracefulShutdown: {
-            pool.stop()
+            pool.stop(abandonAfter: drainSeconds)
         }
     }
 }
@@ -40,12 +45,13 @@ public struct ClassroomServer: Sendable {
     public let feed: EventFeed
     public let group: ServiceGroup
 
-    public init(store: ClassroomStore, grader: Grader, configuration: ServerConfiguration, workers: Int, logger: Logger) {
+    public init(store: ClassroomStore, grader: Grader, configuration: ServerConfiguration, workers: Int,
+                lease: LeaseTerms = LeaseTerms(), logger: Logger) {
         let hub = EventHub()
         let scoreboards = ScoreboardCache(store: store)
         let catalog = CatalogCache(store: store)
         let feed = EventFeed(hub: hub, store: store, scoreboards: scoreboards, catalog: catalog)
-        let pool = GradingPool(store: store, grader: grader, workers: max(1, workers), observer: feed)
+        let pool = GradingPool(store: store, grader: grader, workers: max(1, workers), terms: lease, observer: feed)
         let context = ServerContext(store: store, hub: hub, scoreboards: scoreboards, catalog: catalog, configuration: configuration, pool: workers > 0 ? pool : nil)
         let lineServer = LineServer(context: context, logger: logger)
         self.lineServer = lineServer

@@ -8,8 +8,14 @@ public enum Frame: Sendable, Equatable {
     case lineTooLong(limit: Int)
     /// A line that is not valid UTF-8.
     case invalidUTF8
-    /// `SUBMIT <exercise> <bytes>` followed by exactly that many bytes.
-    case submission(exercise: String, payload: [UInt8])
+    /// `SUBMIT <exercise> <bytes>` followed by exactly that many bytes, held against the
+    /// server's payload budget until the frame is dropped.
+    case submission(exercise: String, payload: [UInt8], reservation: PayloadReservation?)
+    /// A `SUBMIT` before `HELLO`: refused, its bytes skipped as they arrive, never buffered
+    /// (or, if too many to skip, the connection must close).
+    case submissionBeforeLogin(declared: Int)
+    /// A `SUBMIT` the payload budget has no room for: refused, its bytes skipped.
+    case submissionBusy(declared: Int)
     /// A `SUBMIT` announcing more bytes than accepted; the bytes were skipped if they were few
     /// enough to skip, otherwise the connection must close.
     case submissionTooLarge(declared: Int, limit: Int, mustClose: Bool)
@@ -19,12 +25,17 @@ public enum Frame: Sendable, Equatable {
 /// into exactly that many payload bytes, so a file can never be mistaken for commands.
 ///
 /// Framing lives here, below the protocol logic, so the session only ever sees whole frames
-/// and a hostile client cannot make the server buffer more than the limits allow.
+/// and a hostile client cannot make the server buffer more than the limits allow: a payload
+/// is kept only for a logged-in connection (the `gate`) and only within the server-wide
+/// `budget`; anything else is skipped as it arrives.
 public struct FrameDecoder: ByteToMessageDecoder {
     public typealias InboundOut = Frame
 
     public let maxLineBytes: Int
     public let maxPayloadBytes: Int
+    /// Open once the connection's HELLO succeeded.
+    public let gate: LoginGate
+    public let budget: PayloadBudget
     /// Payloads up to this size that exceed `maxPayloadBytes` are read and thrown away so the
     /// connection stays usable; anything bigger closes it.
     public let maxSkippableBytes: Int
@@ -32,24 +43,37 @@ public struct FrameDecoder: ByteToMessageDecoder {
     private enum Mode {
         case lines
         case discardingLine
-        case payload(exercise: String, remaining: Int)
+        case payload(exercise: String, remaining: Int, reservation: PayloadReservation)
         case skipping(remaining: Int)
     }
 
     private var mode = Mode.lines
+    /// The payload received so far, copied out of the read buffer as it comes so memory is
+    /// exactly what was reserved (outside `mode`, so appending never copies it).
+    private var payload: [UInt8] = []
 
-    public init(maxLineBytes: Int, maxPayloadBytes: Int, maxSkippableBytes: Int = 16 << 20) {
+    public init(maxLineBytes: Int, maxPayloadBytes: Int, maxSkippableBytes: Int = 16 << 20,
+                gate: LoginGate, budget: PayloadBudget) {
         self.maxLineBytes = maxLineBytes
         self.maxPayloadBytes = maxPayloadBytes
         self.maxSkippableBytes = max(maxSkippableBytes, maxPayloadBytes)
+        self.gate = gate
+        self.budget = budget
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         switch mode {
-        case let .payload(exercise, remaining):
-            guard let bytes = buffer.readBytes(length: remaining) else { return .needMoreData }
+        case let .payload(exercise, remaining, reservation):
+            let taken = min(remaining, buffer.readableBytes)
+            payload += buffer.readBytes(length: taken) ?? []
+            guard taken == remaining else {
+                mode = .payload(exercise: exercise, remaining: remaining - taken, reservation: reservation)
+                return .needMoreData
+            }
             mode = .lines
-            context.fireChannelRead(wrapInboundOut(.submission(exercise: exercise, payload: bytes)))
+            let bytes = payload
+            payload = []
+            context.fireChannelRead(wrapInboundOut(.submission(exercise: exercise, payload: bytes, reservation: reservation)))
             return .continue
 
         case let .skipping(remaining):
@@ -112,8 +136,26 @@ public struct FrameDecoder: ByteToMessageDecoder {
             if skippable && declared > 0 { mode = .skipping(remaining: declared) }
             return .submissionTooLarge(declared: declared, limit: maxPayloadBytes, mustClose: !skippable)
         }
-        if declared == 0 { return .submission(exercise: String(words[1]), payload: []) }
-        mode = .payload(exercise: String(words[1]), remaining: declared)
+        guard gate.isOpen else {
+            if declared > 0 { mode = .skipping(remaining: declared) }
+            return .submissionBeforeLogin(declared: declared)
+        }
+        guard let reservation = budget.reserve(declared) else {
+            if declared > 0 { mode = .skipping(remaining: declared) }
+            return .submissionBusy(declared: declared)
+        }
+        if declared == 0 { return .submission(exercise: String(words[1]), payload: [], reservation: reservation) }
+        payload.reserveCapacity(declared)
+        mode = .payload(exercise: String(words[1]), remaining: declared, reservation: reservation)
         return nil
     }
+}
+
+/// Whether a connection has logged in, as the framer sees it: the session opens it before it
+/// replies to a successful HELLO, so a SUBMIT sent after that reply finds it open.
+public final class LoginGate: Sendable {
+    private let flag = LockedFlag()
+    public init() {}
+    public var isOpen: Bool { flag.value }
+    public func open() { _ = flag.setOnce() }
 }

@@ -12,6 +12,7 @@ public final class LineServer: Service, Sendable {
     private let logger: Logger
     private let bound = PortPromise()
     private let limiter: ConnectionLimiter
+    private let open = OpenChannels()
 
     public init(context: ServerContext, logger: Logger) {
         self.context = context
@@ -34,12 +35,15 @@ public final class LineServer: Service, Sendable {
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let idle = IdlePolicy()
+                    let gate = LoginGate()
+                    try channel.pipeline.syncOperations.addHandler(WriteStallCloser(timeout: configuration.writeStallTimeout))
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: configuration.idleTimeout))
                     try channel.pipeline.syncOperations.addHandler(IdleCloser(policy: idle))
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(
-                        FrameDecoder(maxLineBytes: configuration.maxLineBytes, maxPayloadBytes: configuration.maxSubmissionBytes)))
+                        FrameDecoder(maxLineBytes: configuration.maxLineBytes, maxPayloadBytes: configuration.maxSubmissionBytes,
+                                     gate: gate, budget: self.context.payloads)))
                     let wrapped = try NIOAsyncChannel<Frame, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    return (wrapped, idle)
+                    return (wrapped, idle, gate)
                 }
             }
         bound.fulfill(server.channel.localAddress?.port ?? configuration.port)
@@ -48,8 +52,8 @@ public final class LineServer: Service, Sendable {
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await server.executeThenClose { connections in
-                    for try await (connection, idle) in connections {
-                        group.addTask { await self.serve(connection, idle: idle) }
+                    for try await (connection, idle, gate) in connections {
+                        group.addTask { await self.serve(connection, idle: idle, gate: gate) }
                     }
                 }
             }
@@ -57,10 +61,16 @@ public final class LineServer: Service, Sendable {
             self.logger.info("shutting down: no new connections; saying goodbye to clients")
             server.channel.close(promise: nil)
             self.context.hub.publish(.shutdown(reason: "the server is shutting down"))
+            // A client that stopped reading never takes its goodbye; after the grace its
+            // connection is closed outright (pending writes dropped), so shutdown is bounded
+            // whatever clients do.
+            let open = self.open
+            let grace = self.context.configuration.shutdownGrace
+            server.channel.eventLoop.scheduleTask(in: grace) { open.closeAll() }
         }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<Frame, ByteBuffer>, idle: IdlePolicy) async {
+    private func serve(_ connection: NIOAsyncChannel<Frame, ByteBuffer>, idle: IdlePolicy, gate: LoginGate) async {
         let address = connection.channel.remoteAddress?.ipAddress ?? "unknown"
         guard limiter.open(address) else {
             try? await connection.executeThenClose { _, outbound in
@@ -69,8 +79,10 @@ public final class LineServer: Service, Sendable {
             return
         }
         defer { limiter.close(address) }
+        let registration = open.add(connection.channel)
+        defer { open.remove(registration) }
 
-        let session = Session(context: context)
+        let session = Session(context: context, address: address, gate: gate)
         let subscription = context.hub.subscribe(bufferSize: context.configuration.watchBuffer)
         defer { context.hub.unsubscribe(subscription.id) }
         let channel = connection.channel
@@ -96,7 +108,7 @@ public final class LineServer: Service, Sendable {
                 group.addTask {
                     for try await frame in inbound {
                         let (reply, action) = await session.handle(frame)
-                        idle.exempt = session.watching != nil
+                        idle.exempt = await session.watching != nil
                         try await outbound.write(ByteBuffer(string: reply.rendered))
                         if action == .close { break }
                     }
@@ -109,7 +121,7 @@ public final class LineServer: Service, Sendable {
     }
 }
 
-/// Counts connections, in all and per address.
+/// Counts connections, in all and per address; the lock guards the counts.
 final class ConnectionLimiter: @unchecked Sendable {
     private let lock = NSLock()
     private var perAddress: [String: Int] = [:]
@@ -142,7 +154,8 @@ final class ConnectionLimiter: @unchecked Sendable {
     }
 }
 
-/// Whether a quiet connection may stay (a watcher waits for events, it is not idle).
+/// Whether a quiet connection may stay (a watcher waits for events, it is not idle); the lock
+/// guards `value`.
 final class IdlePolicy: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false
@@ -152,7 +165,9 @@ final class IdlePolicy: @unchecked Sendable {
     }
 }
 
-/// Closes a connection that sent nothing for the idle timeout, telling it why.
+/// Closes a connection that sent nothing for the idle timeout, telling it why. The goodbye is
+/// best effort: a peer that stopped reading cannot take it, so the connection is closed a
+/// moment later whether or not it drained.
 final class IdleCloser: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -162,16 +177,72 @@ final class IdleCloser: ChannelInboundHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? IdleStateHandler.IdleStateEvent, event == .read, !policy.exempt {
-            let bye = context.channel.allocator.buffer(string: Reply.error(.timeout, "idle for too long; bye").rendered)
             let channel = context.channel
+            guard channel.isWritable else {
+                channel.close(promise: nil)
+                return
+            }
+            let bye = channel.allocator.buffer(string: Reply.error(.timeout, "idle for too long; bye").rendered)
             context.writeAndFlush(NIOAny(bye)).whenComplete { _ in channel.close(promise: nil) }
+            channel.eventLoop.scheduleTask(in: .seconds(1)) { channel.close(promise: nil) }
             return
         }
         context.fireUserInboundEventTriggered(event)
     }
 }
 
-/// A port learned once the server is bound.
+/// Closes a connection whose peer stopped reading: once the channel's writes stop draining
+/// (it turns unwritable) and stay stuck for `timeout`, it is closed and its pending writes
+/// are dropped, so neither a stuck writer nor its buffers outlive the client's interest.
+final class WriteStallCloser: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    private let timeout: TimeAmount
+    private var pending: Scheduled<Void>?
+
+    init(timeout: TimeAmount) { self.timeout = timeout }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            pending?.cancel()
+            pending = nil
+        } else if pending == nil {
+            let channel = context.channel
+            pending = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        pending?.cancel()
+        pending = nil
+        context.fireChannelInactive()
+    }
+}
+
+/// The connections open right now, so shutdown can close those that will not go by
+/// themselves; the lock guards `channels`.
+final class OpenChannels: @unchecked Sendable {
+    private let lock = NSLock()
+    private var channels: [Int: any Channel] = [:]
+    private var next = 0
+
+    func add(_ channel: any Channel) -> Int {
+        lock.withLock {
+            next += 1
+            channels[next] = channel
+            return next
+        }
+    }
+
+    func remove(_ id: Int) { _ = lock.withLock { channels.removeValue(forKey: id) } }
+
+    func closeAll() {
+        for channel in lock.withLock({ Array(channels.values) }) { channel.close(promise: nil) }
+    }
+}
+
+/// A port learned once the server is bound; the lock guards `port` and `waiters`.
 final class PortPromise: @unchecked Sendable {
     private let lock = NSLock()
     private var port: Int?

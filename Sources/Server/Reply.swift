@@ -1,3 +1,5 @@
+import Store
+
 /// A reply as the protocol writes it: `OK …`, `ERR <code> <message>`, or `OK …` followed by
 /// lines and a lone `.`.
 public enum Reply: Sendable, Equatable {
@@ -18,7 +20,9 @@ public enum Reply: Sendable, Equatable {
         case unavailable = 503
     }
 
-    /// The bytes on the wire, ending in `\n`.
+    /// The bytes on the wire, ending in `\n`. Every line is written with its control
+    /// characters escaped (``DisplayText``), whatever the text holds, so nothing stored can
+    /// reach a terminal raw or end a multi-line reply early.
     public var rendered: String {
         switch self {
         case let .ok(text):
@@ -30,13 +34,12 @@ public enum Reply: Sendable, Equatable {
             for line in lines {
                 // Dot-stuffing, as in SMTP: a line starting with "." gets another, so only the
                 // terminator is a lone ".".
-                text += (line.hasPrefix(".") ? "." : "") + line + "\n"
+                let shown = DisplayText.escaped(line)
+                text += (shown.hasPrefix(".") ? "." : "") + shown + "\n"
             }
             return text + ".\n"
         }
     }
 
-    static func oneLine(_ text: String) -> String {
-        text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
-    }
+    static func oneLine(_ text: String) -> String { DisplayText.oneLine(text) }
 }

@@ -17,11 +17,28 @@ public struct ServerConfiguration: Sendable {
     public var watchBuffer: Int
     /// Failed HELLOs before the connection is closed.
     public var maxFailedLogins: Int
+    /// Payload bytes all connections together may hold while their SUBMITs arrive; a SUBMIT
+    /// that would go over gets `ERR 503` and its bytes are skipped, not buffered.
+    public var maxBufferedPayloadBytes: Int
+    /// Failed HELLOs one address may make (across connections) before each further failure
+    /// locks the address out for a while.
+    public var freeLoginFailures: Int
+    /// The first lock-out; each further failure doubles it, up to `maxLoginPenalty`.
+    public var loginPenalty: Double
+    public var maxLoginPenalty: Double
+    /// A connection whose writes have not drained for this long (its peer stopped reading) is
+    /// closed.
+    public var writeStallTimeout: TimeAmount
+    /// On shutdown, how long clients get to take their goodbye before their connections are
+    /// closed outright.
+    public var shutdownGrace: TimeAmount
 
     public init(host: String = "127.0.0.1", port: Int = 7878, maxLineBytes: Int = 4096,
                 maxSubmissionBytes: Int = 2 << 20, idleTimeout: TimeAmount = .seconds(600),
                 maxConnections: Int = 4096, maxConnectionsPerAddress: Int = 256, watchBuffer: Int = 256,
-                maxFailedLogins: Int = 5) {
+                maxFailedLogins: Int = 5, maxBufferedPayloadBytes: Int = 64 << 20, freeLoginFailures: Int = 5,
+                loginPenalty: Double = 1, maxLoginPenalty: Double = 300, writeStallTimeout: TimeAmount = .seconds(60),
+                shutdownGrace: TimeAmount = .seconds(2)) {
         self.host = host
         self.port = port
         self.maxLineBytes = maxLineBytes
@@ -31,6 +48,12 @@ public struct ServerConfiguration: Sendable {
         self.maxConnectionsPerAddress = maxConnectionsPerAddress
         self.watchBuffer = watchBuffer
         self.maxFailedLogins = maxFailedLogins
+        self.maxBufferedPayloadBytes = maxBufferedPayloadBytes
+        self.freeLoginFailures = freeLoginFailures
+        self.loginPenalty = loginPenalty
+        self.maxLoginPenalty = maxLoginPenalty
+        self.writeStallTimeout = writeStallTimeout
+        self.shutdownGrace = shutdownGrace
     }
 }
 

@@ -15,6 +15,10 @@ public final class ServerContext: Sendable {
     public let configuration: ServerConfiguration
     /// Woken when a submission is queued, so grading starts at once.
     public let pool: GradingPool?
+    /// Payload bytes all connections together may hold.
+    public let payloads: PayloadBudget
+    /// Failed HELLOs per client address, across connections.
+    public let logins: LoginThrottle
 
     public init(store: ClassroomStore, hub: EventHub, scoreboards: ScoreboardCache, catalog: CatalogCache,
                 configuration: ServerConfiguration, pool: GradingPool?) {
@@ -24,15 +28,22 @@ public final class ServerContext: Sendable {
         self.catalog = catalog
         self.configuration = configuration
         self.pool = pool
+        payloads = PayloadBudget(limit: configuration.maxBufferedPayloadBytes)
+        logins = LoginThrottle(free: configuration.freeLoginFailures, penalty: configuration.loginPenalty, maximum: configuration.maxLoginPenalty)
     }
 }
 
 /// One connection's conversation: who is logged in, what they watch, and the reply to each frame.
 ///
-/// Free of networking, so the protocol can be read (and tested) on its own.
-public final class Session: @unchecked Sendable {
-    // Used by one connection's task at a time.
+/// Free of networking, so the protocol can be read (and tested) on its own. An actor: the
+/// connection's request task and its event task both use it, and its state is only ever
+/// touched by one of them at a time.
+public actor Session {
     public let context: ServerContext
+    /// The client's address, for the per-address login throttle.
+    public let address: String
+    /// Opened on a successful HELLO, so the framer starts accepting SUBMIT payloads.
+    public let gate: LoginGate
     public private(set) var student: String?
     public private(set) var courses: [String] = []
     /// The course whose board events this connection receives.
@@ -45,7 +56,11 @@ public final class Session: @unchecked Sendable {
         case close
     }
 
-    public init(context: ServerContext) { self.context = context }
+    public init(context: ServerContext, address: String, gate: LoginGate = LoginGate()) {
+        self.context = context
+        self.address = address
+        self.gate = gate
+    }
 
     /// The greeting sent when a client connects.
     public static let greeting = Reply.ok("classroom ready; type HELP for the commands")
@@ -64,7 +79,12 @@ public final class Session: @unchecked Sendable {
         case let .submissionTooLarge(declared, limit, mustClose):
             return (.error(.tooLarge, "a submission of \(declared) bytes is more than the \(limit) accepted" + (mustClose ? "; closing" : "")),
                     mustClose ? .close : .none)
-        case let .submission(exercise, payload):
+        case .submissionBeforeLogin:
+            return (.error(.unauthorized, "log in first with HELLO <student> <token>; the submission's bytes are skipped"), .none)
+        case .submissionBusy:
+            return (.error(.unavailable, "the server is busy receiving other submissions; try again in a few seconds"), .none)
+        case let .submission(exercise, payload, reservation):
+            defer { reservation?.release() }
             return (await submit(exercise: exercise, payload: payload), .none)
         }
     }
@@ -111,14 +131,33 @@ public final class Session: @unchecked Sendable {
     }
 
     private func hello(name: String, token: String) async -> (Reply, Action) {
-        guard let record = try? await context.store.authenticate(name: name, token: token) else {
+        if let wait = context.logins.lockedOut(address) {
+            return (.error(.tooMany, "too many failed logins from your address; wait \(Self.seconds(wait)) before trying again"), .none)
+        }
+        let record: StudentRecord?
+        do { record = try await context.store.authenticate(name: name, token: token) } catch {
+            return (.error(.internalError, error.description), .none)
+        }
+        guard let record else {
             failedLogins += 1
+            let lockout = context.logins.failed(address)
             let closing = failedLogins >= context.configuration.maxFailedLogins
-            return (.error(.unauthorized, "unknown student or wrong token" + (closing ? "; too many attempts, closing" : "")), closing ? .close : .none)
+            var message = "unknown student or wrong token"
+            if let lockout { message += "; too many failed logins from your address: wait \(Self.seconds(lockout)) before trying again" }
+            if closing { message += "; too many attempts, closing" }
+            return (.error(.unauthorized, message), closing ? .close : .none)
+        }
+        do { courses = try await context.store.courses(of: record.name) } catch {
+            return (.error(.internalError, error.description), .none)
         }
         student = record.name
-        courses = (try? await context.store.courses(of: record.name)) ?? []
+        // Before the reply: a SUBMIT sent once the client has read it finds the gate open.
+        gate.open()
         return (.ok("hello \(record.name) (course \(courses.joined(separator: ", ")))"), .none)
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value < 10 ? String(format: "%.1f s", value) : "\(Int(value.rounded(.up))) s"
     }
 
     private func listCourses() async throws -> Reply {
@@ -171,11 +210,10 @@ public final class Session: @unchecked Sendable {
                 return .error(.badRequest, "the submission has no \(overview.definition.entry.file), the file \(exercise) runs")
             }
             let course = try await context.catalog.course(overview.courses.first { courses.contains($0) } ?? overview.courses.first ?? "")
-            let recent = try await context.store.submissionCount(student: student, since: Date().addingTimeInterval(-60))
-            guard recent < course.definition.submissionsPerMinute else {
-                return .error(.tooMany, "at most \(course.definition.submissionsPerMinute) submissions a minute; try again shortly")
-            }
-            let accepted = try await context.store.submit(student: student, exercise: exercise, files: files)
+            // Counted and enforced in the transaction that inserts, so parallel SUBMITs cannot
+            // all pass the count before any of them is stored.
+            let accepted = try await context.store.submit(student: student, exercise: exercise, files: files,
+                                                          perMinute: course.definition.submissionsPerMinute)
             context.pool?.wake()
             return .ok("submitted \(accepted.submission.id!)" + (ignored.isEmpty ? "" : " (ignored: \(ignored.joined(separator: ", ")))"))
         } catch {
@@ -183,6 +221,7 @@ public final class Session: @unchecked Sendable {
             case .notFound: return .error(.notFound, error.description)
             case .notEnrolled, .locked: return .error(.forbidden, error.description)
             case .tooLarge: return .error(.tooLarge, error.description)
+            case .rateLimited: return .error(.tooMany, error.description)
             default: return .error(.internalError, error.description)
             }
         }
@@ -199,12 +238,19 @@ public final class Session: @unchecked Sendable {
     }
 
     private func status(_ id: Int64) async throws -> Reply {
-        let result = try await ownSubmission(id)
-        guard let job = result.job else { return .ok("\(id) queued") }
+        .ok("\(id) " + Self.statusText(try await ownSubmission(id)))
+    }
+
+    /// Where a submission is, in words; after a grader error, what happens next.
+    static func statusText(_ result: SubmissionResult) -> String {
+        guard let job = result.job else { return "queued" }
+        let retry = job.error.map { " (attempt \(job.attempts + (job.state == .queued ? 1 : 0)) after a grader error, not counted against you: \($0))" } ?? ""
         switch job.state {
-        case .done: return .ok("\(id) done \(job.score ?? 0)/\(job.maxScore ?? 0)" + (result.isLate ? " late counts \(result.countedScore ?? 0)" : ""))
-        case .graderError: return .ok("\(id) grader-error (not counted against you)")
-        case .queued, .running: return .ok("\(id) \(job.state.rawValue)")
+        case .done: return "done \(job.score ?? 0)/\(job.maxScore ?? 0)" + (result.isLate ? " late counts \(result.countedScore ?? 0)" : "")
+        case .graderError:
+            return "grader-error after \(job.attempts) attempt\(job.attempts == 1 ? "" : "s") (not counted against you; your instructor can regrade it): \(job.error ?? "unknown")"
+        case .queued: return "queued" + retry
+        case .running: return "running" + retry
         }
     }
 
@@ -212,14 +258,13 @@ public final class Session: @unchecked Sendable {
         let result = try await ownSubmission(id)
         guard let job = result.job, job.state == .done else {
             // Still a multi-line reply (with no lines), so clients always know its shape.
-            if case let .ok(text) = try await status(id) { return .lines(text, []) }
-            return .lines("\(id) queued", [])
+            return .lines("\(id) " + Self.statusText(result), [])
         }
         var lines: [String] = []
         for scenario in result.scenarios {
             lines.append("\(scenario.passed ? "passed" : "failed") \(scenario.points)/\(scenario.maxPoints) \(scenario.name)\(scenario.hidden ? " (hidden)" : "")")
             if !scenario.hidden, !scenario.passed || scenario.message.contains("skipped") {
-                lines += scenario.message.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
+                lines += DisplayText.lines(scenario.message).map { "    " + $0 }
             }
         }
         var header = "\(id) \(result.submission.exerciseId) \(job.score ?? 0)/\(job.maxScore ?? 0)"
@@ -248,8 +293,13 @@ public final class Session: @unchecked Sendable {
         return (.ok("watching \(courseId)"), courseId)
     }
 
-    /// The lines an event becomes for this connection (none if it is not theirs to see).
+    /// The lines an event becomes for this connection (none if it is not theirs to see),
+    /// control characters escaped.
     public func render(_ event: ClassroomEvent) async -> [String] {
+        await lines(for: event).map(DisplayText.escaped)
+    }
+
+    private func lines(for event: ClassroomEvent) async -> [String] {
         switch event {
         case let .result(course, who, exercise, submission, score, max):
             var lines: [String] = []
@@ -266,6 +316,8 @@ public final class Session: @unchecked Sendable {
             return who == student ? ["EVENT progress \(submission) \(outcome) \(points)/\(max) \(scenario)"] : []
         case let .graderError(submission, who, message):
             return who == student ? ["EVENT grader-error \(submission) \(Reply.oneLine(message))"] : []
+        case let .graderRetry(submission, who, attempt, maxAttempts, message):
+            return who == student ? ["EVENT retrying \(submission) \(attempt + 1)/\(maxAttempts) \(Reply.oneLine(message))"] : []
         case .catalogChanged:
             return watching == nil ? [] : ["EVENT catalog changed"]
         case let .shutdown(reason):
@@ -274,7 +326,8 @@ public final class Session: @unchecked Sendable {
     }
 }
 
-/// Rendered scoreboard replies, kept while their board's generation is current.
+/// Rendered scoreboard replies, kept while their board's generation is current; the lock
+/// guards `replies`.
 final class RenderedBoards: @unchecked Sendable {
     private let lock = NSLock()
     private var replies: [String: (generation: UInt64, reply: Reply)] = [:]

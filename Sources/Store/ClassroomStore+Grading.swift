@@ -47,108 +47,10 @@ public struct SubmissionResult: Sendable, Hashable {
     public var countedScore: Int?
 }
 
-/// What the restart of a grader did with jobs that were running when it stopped.
-public struct RecoveryReport: Sendable, Hashable {
-    public var requeued: Int
-    public var gaveUp: Int
-}
-
 extension ClassroomStore {
-    /// Claims the oldest queued job (or the given one) for `worker`, in one transaction, so two
-    /// workers (even in two processes) can never grade the same job at once.
-    public func claimJob(worker: String, only jobId: Int64? = nil, now: Date = Date()) async throws(StoreError) -> ClaimedJob? {
-        try await write { db in
-            var request = GradingJobRecord.filter(Column("state") == GradingJobRecord.State.queued.rawValue)
-            if let jobId { request = request.filter(Column("id") == jobId) }
-            guard var job = try request.order(Column("id")).fetchOne(db) else { return nil }
-            job.state = .running
-            job.attempts += 1
-            job.claimedAt = now
-            job.claimedBy = worker
-            try job.update(db)
-            guard let submission = try SubmissionRecord.fetchOne(db, key: job.submissionId),
-                  let student = try StudentRecord.fetchOne(db, key: submission.studentId),
-                  let exercise = try ExerciseRecord.fetchOne(db, key: ["id": submission.exerciseId, "version": job.exerciseVersion]) else {
-                throw StoreError.invalid("job \(job.id!) refers to a missing submission or exercise version")
-            }
-            let exerciseFiles = try ExerciseFileRecord.filter(Column("exerciseId") == exercise.id && Column("version") == exercise.version).fetchAll(db)
-            let submissionFiles = try SubmissionFileRecord.filter(Column("submissionId") == submission.id).fetchAll(db)
-            return ClaimedJob(job: job, submission: submission, studentName: student.name,
-                              exercise: try Self.decode(ExerciseDefinition.self, from: exercise.definition),
-                              exerciseFiles: Dictionary(exerciseFiles.map { ($0.path, $0.content) }, uniquingKeysWith: { a, _ in a }),
-                              submissionFiles: Dictionary(submissionFiles.map { ($0.path, $0.content) }, uniquingKeysWith: { a, _ in a }))
-        }
-    }
-
-    /// Records a finished job: every scenario result, the total and a `result` event, in one
-    /// transaction. A job no longer running under this claim (it was requeued after a crash
-    /// and claimed again) is left alone, so a result is never written twice.
-    @discardableResult
-    public func finishJob(_ claimed: ClaimedJob, results: [ScenarioResultInput], isolation: String, now: Date = Date()) async throws(StoreError) -> GradingJobRecord? {
-        try await write { db in
-            guard var job = try GradingJobRecord.fetchOne(db, key: claimed.job.id),
-                  job.state == .running, job.attempts == claimed.job.attempts else { return nil }
-            for (position, result) in results.enumerated() {
-                try ScenarioResultRecord(jobId: job.id!, position: position, name: result.name, plugin: result.plugin, passed: result.passed,
-                                         points: result.points, maxPoints: result.maxPoints, hidden: result.hidden,
-                                         message: result.message, durationMs: result.durationMs).insert(db)
-            }
-            job.state = .done
-            job.finishedAt = now
-            job.score = results.reduce(0) { $0 + $1.points }
-            job.maxScore = results.reduce(0) { $0 + $1.maxPoints }
-            job.isolation = isolation
-            try job.update(db)
-            try Self.appendEvent(kind: "result", payload: [
-                "submission": String(claimed.submission.id!), "job": String(job.id!), "student": claimed.studentName,
-                "course": claimed.submission.courseId, "exercise": claimed.submission.exerciseId,
-                "score": String(job.score!), "max": String(job.maxScore!),
-            ], in: db, at: now)
-            return job
-        }
-    }
-
-    /// Records that grading itself failed: the job is retried while attempts remain, then kept
-    /// as a grader error that never counts against the student.
-    public func failJob(_ claimed: ClaimedJob, error: String, maxAttempts: Int, now: Date = Date()) async throws(StoreError) {
-        try await write { db in
-            guard var job = try GradingJobRecord.fetchOne(db, key: claimed.job.id), job.state == .running else { return }
-            job.error = error
-            if job.attempts >= maxAttempts {
-                job.state = .graderError
-                job.finishedAt = now
-                try Self.appendEvent(kind: "grader.error", payload: ["job": String(job.id!), "error": error], in: db, at: now)
-            } else {
-                job.state = .queued
-                job.claimedBy = nil
-            }
-            try job.update(db)
-        }
-    }
-
-    /// On start-up: jobs left running by a grader that died are queued again, or, after
-    /// `maxAttempts`, recorded as grader errors (never charged to the student).
-    public func recoverInterruptedJobs(maxAttempts: Int, now: Date = Date()) async throws(StoreError) -> RecoveryReport {
-        try await write { db in
-            var report = RecoveryReport(requeued: 0, gaveUp: 0)
-            for var job in try GradingJobRecord.filter(Column("state") == GradingJobRecord.State.running.rawValue).fetchAll(db) {
-                if job.attempts >= maxAttempts {
-                    job.state = .graderError
-                    job.finishedAt = now
-                    job.error = "the grader stopped while grading this submission \(job.attempts) times"
-                    report.gaveUp += 1
-                } else {
-                    job.state = .queued
-                    job.claimedBy = nil
-                    report.requeued += 1
-                }
-                try job.update(db)
-            }
-            if report.requeued + report.gaveUp > 0 {
-                try Self.appendEvent(kind: "grader.recovered", payload: ["requeued": String(report.requeued), "gaveUp": String(report.gaveUp)], in: db, at: now)
-            }
-            return report
-        }
+    /// Where a job is, or nil if there is no such job.
+    public func jobState(_ id: Int64) async throws(StoreError) -> GradingJobRecord.State? {
+        try await read { db in try GradingJobRecord.fetchOne(db, key: id)?.state }
     }
 
     /// Jobs waiting or running, to know when a grader is idle.
@@ -213,20 +115,6 @@ extension ClassroomStore {
         case .accept: return (true, score)
         case .reject: return (true, 0)
         case .penalty: return (true, score * (100 - definition.scoring.latePenaltyPercent) / 100)
-        }
-    }
-}
-
-extension ClassroomStore {
-    /// Hands a claimed job back to the queue without counting the attempt (a clean shutdown).
-    public func releaseJob(_ claimed: ClaimedJob) async throws(StoreError) {
-        try await write { db in
-            guard var job = try GradingJobRecord.fetchOne(db, key: claimed.job.id), job.state == .running,
-                  job.attempts == claimed.job.attempts else { return }
-            job.state = .queued
-            job.attempts = max(0, job.attempts - 1)
-            job.claimedBy = nil
-            try job.update(db)
         }
     }
 }

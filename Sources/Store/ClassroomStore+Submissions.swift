@@ -15,7 +15,12 @@ extension ClassroomStore {
 
     /// Stores a submission and queues its grading job in one transaction, so an accepted
     /// submission is never lost and always graded.
-    public func submit(student name: String, exercise exerciseId: String, files: [String: Data], now: Date = Date()) async throws(StoreError) -> AcceptedSubmission {
+    ///
+    /// With `perMinute`, the student's submissions of the last minute are counted in that same
+    /// transaction and the submission is refused (`rateLimited`) if the limit is reached: the
+    /// database has one writer at a time, so thirty parallel submissions accept exactly the limit.
+    public func submit(student name: String, exercise exerciseId: String, files: [String: Data], perMinute: Int? = nil,
+                       now: Date = Date()) async throws(StoreError) -> AcceptedSubmission {
         let total = files.values.reduce(0) { $0 + $1.count }
         guard total <= Self.maximumSubmissionBytes else {
             throw .tooLarge(what: "the submission", bytes: total, limit: Self.maximumSubmissionBytes)
@@ -24,6 +29,10 @@ extension ClassroomStore {
         return try await write { db in
             guard let student = try StudentRecord.filter(Column("name") == name).fetchOne(db) else {
                 throw StoreError.notFound(what: "student", id: name)
+            }
+            if let perMinute {
+                let recent = try SubmissionRecord.filter(Column("studentId") == student.id && Column("submittedAt") > now.addingTimeInterval(-60)).fetchCount(db)
+                guard recent < perMinute else { throw StoreError.rateLimited(perMinute: perMinute) }
             }
             guard let exercise = try Self.currentExercise(exerciseId, in: db) else {
                 throw StoreError.notFound(what: "exercise", id: exerciseId)
@@ -67,15 +76,6 @@ extension ClassroomStore {
 }
 
 extension ClassroomStore {
-    /// How many submissions `student` made since `date` (for the per-student rate limit).
-    public func submissionCount(student: String, since date: Date) async throws(StoreError) -> Int {
-        try await read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM submission s JOIN student t ON t.id = s.studentId WHERE t.name = ? AND s.submittedAt >= ?
-                """, arguments: [student, date]) ?? 0
-        }
-    }
-
     /// The courses `student` is enrolled in, by id.
     public func courses(of student: String) async throws(StoreError) -> [String] {
         try await read { db in

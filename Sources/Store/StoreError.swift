@@ -10,6 +10,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notEnrolled(student: String, exercise: String)
     case tooLarge(what: String, bytes: Int, limit: Int)
     case locked(exercise: String, until: Date)
+    case rateLimited(perMinute: Int)
     case database(String)
 
     public var description: String {
@@ -30,6 +31,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(what) is \(bytes) bytes; at most \(limit) are accepted"
         case let .locked(exercise, until):
             return "\(exercise) is not open yet: it unlocks at \(until.formatted(.iso8601))"
+        case let .rateLimited(perMinute):
+            return "at most \(perMinute) submissions a minute; try again shortly"
         case let .database(message):
             return "database error: \(message)"
         }

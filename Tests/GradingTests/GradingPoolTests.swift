@@ -70,7 +70,7 @@ struct GradingPoolTests {
         #expect(events.count == 50)
     }
 
-    @Test("a grader killed mid-burst is restarted and every submission ends graded, once")
+    @Test("a grader killed with SIGKILL mid-burst: its jobs are recovered once their lease expires, and every submission ends graded, once")
     func killAndRestart() async throws {
         let fixture = try await GradingFixture(students: 4)
         var expected: [Int64: Int] = [:]
@@ -82,7 +82,7 @@ struct GradingPoolTests {
 
         let grader = Process()
         grader.executableURL = ClassroomBinary.url
-        grader.arguments = ["grader", "run", "--db", fixture.store.path, "--catalog", Repository.root.path, "--workers", "2"]
+        grader.arguments = ["grader", "run", "--db", fixture.store.path, "--catalog", Repository.root.path, "--workers", "2", "--lease", "3"]
         grader.standardOutput = FileHandle.nullDevice
         grader.standardError = FileHandle.nullDevice
         try grader.run()
@@ -98,10 +98,16 @@ struct GradingPoolTests {
         grader.waitUntilExit()
         #expect((states["running"] ?? 0) >= 1, "the grader was killed while jobs were running: \(states)")
         #expect((states["done"] ?? 0) < 16)
+        let interrupted = states["running"] ?? 0
 
-        let restarted = try ClassroomBinary.run(["grader", "run", "--until-idle", "--db", fixture.store.path, "--catalog", Repository.root.path],
-                                                in: fixture.folder.url)
+        // The restart finds the killed grader's jobs still leased: it recovers them only once
+        // the lease runs out, and says so.
+        let restarted = try ClassroomBinary.run(["grader", "run", "--until-idle", "--db", fixture.store.path, "--catalog", Repository.root.path,
+                                                 "--lease", "3"], in: fixture.folder.url)
         #expect(restarted.status == 0, "\(restarted.stderr)")
+        #expect(restarted.stdout.contains("whose grader stopped (lease expired)"), "\(restarted.stdout)")
+        let retries = try await fixture.store.events(limit: 10_000).filter { $0.kind == "grader.retry" }
+        #expect((1...2).contains(retries.count), "the jobs the two killed workers held are recovered, once each (\(interrupted) were running)")
         let results = try await fixture.store.results(exercise: "tcp-echo")
         #expect(results.count == 16)
         for result in results {
@@ -114,19 +120,25 @@ struct GradingPoolTests {
         #expect(try await jobStates(fixture.store)["running"] == nil)
     }
 
-    @Test("jobs interrupted too often become grader errors, never charged to the student")
+    @Test("jobs whose lease expires too often become grader errors, never charged to the student")
     func gaveUpJobs() async throws {
         let fixture = try await GradingFixture(students: 1)
         let accepted = try await fixture.store.submit(student: "s0", exercise: "tcp-echo", files: try fixture.files("solution"))
+        let terms = LeaseTerms(duration: 10, maxAttempts: 3)
+        var now = Date()
         for _ in 0..<3 {
-            _ = try await fixture.store.claimJob(worker: "crashing")
-            let report = try await fixture.store.recoverInterruptedJobs(maxAttempts: 3)
+            _ = try #require(try await fixture.store.claimJob(worker: "crashing", terms: terms, now: now))
+            now += 11
+            let report = try await fixture.store.expireLeases(terms: terms, now: now)
             #expect(report.requeued + report.gaveUp == 1)
         }
         let result = try #require(try await fixture.store.results(submission: accepted.submission.id!).first)
         #expect(result.job?.state == .graderError)
+        #expect(result.job?.attempts == 3)
         let board = try await fixture.store.scoreboard(course: "sockets-primer")
         #expect(board.rows.first?.total == 0)
+        let kinds = try await fixture.store.events(limit: 100).map(\.kind).filter { $0.hasPrefix("grader.") }
+        #expect(kinds == ["grader.retry", "grader.retry", "grader.error"])
     }
 
     private func jobStates(_ store: ClassroomStore) async throws -> [String: Int] {

@@ -33,6 +33,9 @@ struct ServerBenchmark: AsyncParsableCommand {
     @Option(help: "Events pushed to the watchers.")
     var events: Int = 5
 
+    @Option(help: "Connections in the pre-login flood, each holding all but the last byte of a 2 MiB SUBMIT.")
+    var flood: Int = 1000
+
     func validate() throws {
         guard clients >= 1, seconds > 0, watchers >= 1, events >= 1 else { throw ValidationError("every figure must be positive") }
     }
@@ -61,6 +64,19 @@ struct ServerBenchmark: AsyncParsableCommand {
         let busyRSS = child.residentMegabytes()
         child.stop()
 
+        // The pre-login flood, against a fresh server's idle memory measured in the same run.
+        let flooded = try ServerProcess(database: folder.appendingPathComponent("flood.db").path, catalog: folder.path, watchers: flood)
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        let floodIdleRSS = flooded.residentMegabytes()
+        let attack = PartialSubmitFlood()
+        let floodStart = Date()
+        let held = try attack.open(port: flooded.port, connections: flood, bytes: 2 << 20, exercise: "bench-echo")
+        let floodSeconds = Date().timeIntervalSince(floodStart)
+        try await Task.sleep(nanoseconds: 500_000_000)
+        let floodRSS = flooded.residentMegabytes()
+        attack.close()
+        flooded.stop()
+
         // The configuration people run: the shipped catalog (when run from the repository)
         // and the default grading pool, idle.
         var defaultRSS: Double?
@@ -81,6 +97,8 @@ struct ServerBenchmark: AsyncParsableCommand {
                      latencies.count, watchers * events))
         print(String(format: "  resident memory of the benchmark's server (--workers 0, one exercise): idle %.1f MB (target ≤ 40 MB); after the load %.1f MB",
                      idleRSS, busyRSS))
+        print(String(format: "  resident memory under a pre-login flood: %d connections each holding 2 MiB − 1 byte of a SUBMIT (%d sent in full, %.1f s): %.1f MB against %.1f MB idle (target ≤ 200 MB)",
+                     flood, held, floodSeconds, floodRSS, floodIdleRSS))
         if let defaultRSS {
             print(String(format: "  resident memory of `classroom serve` as shipped (this catalog, default workers): idle %.1f MB (target ≤ 40 MB)", defaultRSS))
         }

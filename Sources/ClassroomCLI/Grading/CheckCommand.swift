@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalog
 import Foundation
 import Grading
+import Store
 
 /// `classroom exercise check`: grades every reference solution and broken variant.
 struct CheckCommand: AsyncParsableCommand {
@@ -74,6 +75,12 @@ struct PluginsCommand: AsyncParsableCommand {
 struct GradingOptions: ParsableArguments {
     @Flag(help: ArgumentHelp("Run submissions without namespaces (an instructor's own machine only); every result records it."))
     var unconfined = false
+
+    @Option(help: ArgumentHelp("Seconds a grader's claim on a job lasts unrenewed; a job whose grader stopped renewing it (it died) is graded again after this.", valueName: "seconds"))
+    var lease: Double = 30
+
+    /// The lease every grading process sharing a database applies.
+    var leaseTerms: LeaseTerms { LeaseTerms(duration: lease) }
 
     static func loadRegistry(catalog: URL) throws -> PluginRegistry {
         try PluginRegistry.withExternalPlugins(in: catalog.appendingPathComponent("grader"))

@@ -26,7 +26,7 @@ struct ResultsCommand: AsyncParsableCommand {
             guard let result = results.first else { throw CLIError("no submission \(submission)") }
             print(ResultText.table(result))
             for scenario in result.scenarios where !scenario.passed && !scenario.message.isEmpty {
-                print("\n\(scenario.name):\n" + scenario.message.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
+                print("\n\(DisplayText.escaped(scenario.name)):\n" + DisplayText.lines(scenario.message).map { "  " + $0 }.joined(separator: "\n"))
             }
             return
         }
@@ -40,7 +40,7 @@ struct ResultsCommand: AsyncParsableCommand {
             let state = result.job?.state.rawValue ?? "-"
             var score = result.job?.state == .done ? "\(result.job?.score ?? 0)/\(result.job?.maxScore ?? 0)" : ""
             if result.isLate, let counted = result.countedScore { score += " late→\(counted)" }
-            table.add(String(result.submission.id!), result.studentName, result.submission.exerciseId,
+            table.add(String(result.submission.id!), DisplayText.escaped(result.studentName), DisplayText.escaped(result.submission.exerciseId),
                       formatter.string(from: result.submission.submittedAt), state, score)
         }
         print(table.render())
@@ -81,13 +81,14 @@ struct RegradeCommand: AsyncParsableCommand {
             before[submission.id!] = result?.job?.state == .done ? "\(result?.job?.score ?? 0)/\(result?.job?.maxScore ?? 0)" : "-"
         }
         print("Regrading \(queued.count) submission\(queued.count == 1 ? "" : "s") of \(exercise)…")
-        let pool = GradingPool(store: store, grader: try grading.grader(registry: try grading.registry(catalog: catalog.root)), workers: workers)
+        let pool = GradingPool(store: store, grader: try grading.grader(registry: try grading.registry(catalog: catalog.root)), workers: workers,
+                               terms: grading.leaseTerms)
         _ = try await pool.run(untilIdle: true)
         var table = TextTable("SUBMISSION", "STUDENT", "BEFORE", "AFTER")
         for submission in queued {
             let result = try await store.results(submission: submission.id!).first
             let after = result?.job?.state == .done ? "\(result?.job?.score ?? 0)/\(result?.job?.maxScore ?? 0)" : (result?.job?.state.rawValue ?? "-")
-            table.add(String(submission.id!), result?.studentName ?? "?", before[submission.id!] ?? "-", after)
+            table.add(String(submission.id!), DisplayText.escaped(result?.studentName ?? "?"), before[submission.id!] ?? "-", after)
         }
         print(table.render())
     }
@@ -103,7 +104,11 @@ struct GraderCommand: AsyncParsableCommand {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Grade queued submissions until stopped (or, with --until-idle, until the queue is empty).",
-            discussion: "Jobs left running by a grader that died are queued again first.")
+            discussion: """
+                Several graders (and `classroom serve`) may share one database: each job is held by \
+                a lease its grader renews, and a job whose grader died is queued again once its \
+                lease expires (--lease), never while its grader is alive.
+                """)
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var catalog: CatalogOptions
@@ -121,11 +126,12 @@ struct GraderCommand: AsyncParsableCommand {
 
         func run() async throws {
             let store = try database.openExisting()
-            let pool = GradingPool(store: store, grader: try grading.grader(registry: try grading.registry(catalog: catalog.root)), workers: workers)
+            let pool = GradingPool(store: store, grader: try grading.grader(registry: try grading.registry(catalog: catalog.root)), workers: workers,
+                                   terms: grading.leaseTerms)
             print("Grading with \(workers) worker\(workers == 1 ? "" : "s")…")
             let recovery = try await pool.run(untilIdle: untilIdle)
             if recovery.requeued + recovery.gaveUp > 0 {
-                print("Recovered \(recovery.requeued) interrupted job\(recovery.requeued == 1 ? "" : "s"); \(recovery.gaveUp) gave up after too many attempts.")
+                print("Recovered \(recovery.requeued) job\(recovery.requeued == 1 ? "" : "s") whose grader stopped (lease expired); \(recovery.gaveUp) gave up after too many attempts.")
             }
             print("The queue is empty.")
         }

@@ -15,8 +15,10 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             The first start creates the database and loads courses/. Later starts load courses/ \
             again (idempotent); if the files have problems they are reported and the server keeps \
-            serving what the database holds. SIGINT or SIGTERM stops gracefully: no new \
-            connections, running jobs finish, clients are told goodbye.
+            serving what the database holds. SIGINT or SIGTERM stops gracefully within about 10 \
+            seconds: no new connections, clients are told goodbye (and closed after 2 seconds if \
+            they do not go), running jobs get 5 seconds to finish and are otherwise handed back \
+            to the queue uncounted.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -66,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
         configuration.maxConnections = maxConnections
         let server = ClassroomServer(store: store, grader: try grading.grader(registry: registry), configuration: configuration,
-                                     workers: workers, logger: logger)
+                                     workers: workers, lease: grading.leaseTerms, logger: logger)
         let lineServer = server.lineServer
         let banner = "Classroom is serving \(database.path) on \(host):%d with \(workers) grading workers. Try: nc \(host) %d"
         Task {

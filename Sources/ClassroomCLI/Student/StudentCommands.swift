@@ -1,6 +1,7 @@
 import ArgumentParser
 import Client
 import Foundation
+import Store
 
 /// `classroom login HOST:PORT NAME TOKEN`
 struct LoginCommand: ParsableCommand {
@@ -54,35 +55,84 @@ enum StudentSession {
         return (client, nil)
     }
 
-    /// Submits over the network and prints progress as the server pushes it.
+    /// Submits over the network and prints progress as the server pushes it, until the final
+    /// outcome: the result, or a grader error after the last retry (retries are shown as they
+    /// happen).
     static func submit(exercise: String, files: [String: Data]) throws {
         let (client, _) = try connect()
         let reply = try client.submit(exercise: exercise, files: files)
         let words = reply.text.split(separator: " ")
-        guard reply.ok, words.count >= 2, let id = Int64(words[1]) else { throw CLIError(reply.text) }
-        print("Submission \(id) of \(exercise) (\(files.keys.sorted().joined(separator: ", "))) accepted; grading…")
-        var finished = false
-        let deadline = Date().addingTimeInterval(600)
-        while !finished, Date() < deadline {
+        guard reply.ok, words.count >= 2, let id = Int64(words[1]) else { throw CLIError(DisplayText.oneLine(reply.text)) }
+        print("Submission \(id) of \(exercise) (\(files.keys.sorted().map(DisplayText.escaped).joined(separator: ", "))) accepted; grading…")
+        var outcome: SubmitOutcome?
+        let deadline = Date().addingTimeInterval(900)
+        while outcome == nil, Date() < deadline {
             guard let event = try client.nextEvent(timeout: 5) else {
+                // No news for a while (the grader may be another process): ask.
                 let status = try client.request("STATUS \(id)")
-                if status.text.contains("done") || status.text.contains("grader-error") { finished = true }
+                outcome = SubmitOutcome(status: status.text)
                 continue
             }
-            let words = event.split(separator: " ", maxSplits: 5).map(String.init)
-            if words.count >= 6, words[1] == "progress", words[2] == String(id) {
-                let mark = words[3] == "failed" ? "✗" : words[3] == "skipped" ? "–" : "✓"
-                print("  \(mark) \(words[5])  \(words[4])")
-            } else if words.count >= 3, words[1] == "done" || words[1] == "grader-error", words[2] == String(id) {
-                finished = true
-            }
+            outcome = SubmitOutcome.show(event: event, submission: id)
         }
+        guard let outcome else { throw CLIError("no result for submission \(id) after 15 minutes; see `classroom status \(id)`") }
         let result = try client.request("RESULT \(id)")
-        guard result.ok else { throw CLIError(result.text) }
+        guard result.ok else { throw CLIError(DisplayText.oneLine(result.text)) }
         print("")
-        for line in result.lines { print(line) }
-        let score = result.text.split(separator: " ").dropFirst(2).joined(separator: " ")
-        print("\nTotal: \(score)")
+        for line in result.lines { print(DisplayText.escaped(line)) }
+        switch outcome {
+        case .done:
+            // The header is "<id> <exercise> <score>/<max>[ late counts <n>]".
+            let score = result.text.split(separator: " ").dropFirst(2).joined(separator: " ")
+            print("\nTotal: \(score.isEmpty ? "?" : DisplayText.escaped(score))")
+        case let .graderError(message):
+            throw CLIError("submission \(id) could not be graded: a grader error after every retry, not counted against you "
+                + "(your instructor can regrade it): \(DisplayText.oneLine(message))")
+        }
+    }
+}
+
+/// How a network submission ended.
+enum SubmitOutcome: Equatable {
+    case done
+    case graderError(String)
+
+    /// The final outcome a `STATUS` reply reports, or nil while grading goes on.
+    init?(status text: String) {
+        let words = text.split(separator: " ", maxSplits: 2).map(String.init)
+        guard words.count >= 2 else { return nil }
+        switch words[1] {
+        case "done": self = .done
+        case "grader-error": self = .graderError(words.count > 2 ? words[2] : "")
+        default: return nil
+        }
+    }
+
+    /// Prints what an event says about submission `id`; returns the final outcome it brings.
+    static func show(event: String, submission id: Int64) -> SubmitOutcome? {
+        let words = event.split(separator: " ", maxSplits: 4).map(String.init)
+        guard words.count >= 3, words[2] == String(id) else { return nil }
+        switch words[1] {
+        case "progress" where words.count >= 5:
+            // "EVENT progress <id> <outcome> <points>/<max> <scenario>"
+            let rest = words[4].split(separator: " ", maxSplits: 1).map(String.init)
+            let mark = words[3] == "failed" ? "✗" : words[3] == "skipped" ? "–" : "✓"
+            print("  \(mark) \(DisplayText.escaped(rest.count > 1 ? rest[1] : ""))  \(DisplayText.escaped(rest.first ?? ""))")
+            return nil
+        case "retrying":
+            // "EVENT retrying <id> <attempt>/<max> <message>"
+            let attempt = words.count > 3 ? words[3] : "?"
+            let message = words.count > 4 ? words[4] : ""
+            print("  The grader itself failed (not your fault): \(DisplayText.escaped(message))")
+            print("  Trying again (attempt \(attempt.replacingOccurrences(of: "/", with: " of ")))…")
+            return nil
+        case "done":
+            return .done
+        case "grader-error":
+            return .graderError(words.dropFirst(3).joined(separator: " "))
+        default:
+            return nil
+        }
     }
 }
 
@@ -99,15 +149,15 @@ struct StatusCommand: ParsableCommand {
         let (client, login) = try StudentSession.connect()
         if let submission {
             let reply = try client.request("RESULT \(submission)")
-            guard reply.ok else { throw CLIError(reply.text) }
-            print(reply.text)
-            for line in reply.lines { print(line) }
+            guard reply.ok else { throw CLIError(DisplayText.oneLine(reply.text)) }
+            print(DisplayText.escaped(reply.text))
+            for line in reply.lines { print(DisplayText.escaped(line)) }
             return
         }
         let reply = try client.request("EXERCISES")
-        guard reply.ok else { throw CLIError(reply.text) }
-        print("\(login?.student ?? "you"): \(reply.text)")
-        for line in reply.lines { print("  " + line) }
+        guard reply.ok else { throw CLIError(DisplayText.oneLine(reply.text)) }
+        print("\(login?.student ?? "you"): \(DisplayText.escaped(reply.text))")
+        for line in reply.lines { print("  " + DisplayText.escaped(line)) }
     }
 }
 
@@ -161,8 +211,8 @@ enum ScoreboardRendering {
         for row in rows {
             let words = row.split(separator: " ").map(String.init)
             guard words.count >= 3 else { continue }
-            table.add(Array(words.prefix(3)) + words.dropFirst(3).map { $0.split(separator: "=").last.map(String.init) ?? "" })
+            table.add((Array(words.prefix(3)) + words.dropFirst(3).map { $0.split(separator: "=").last.map(String.init) ?? "" }).map(DisplayText.escaped))
         }
-        return "Scoreboard \(course)\n" + table.render()
+        return "Scoreboard \(DisplayText.escaped(course))\n" + table.render()
     }
 }

@@ -52,6 +52,10 @@ public struct GradingJobRecord: Codable, Sendable, Hashable, FetchableRecord, Mu
     public var error: String?
     /// How the job was confined (e.g. `namespaces+cgroup-v1` or `unconfined-development`).
     public var isolation: String?
+    /// Identifies the current claim; only its holder may renew the lease or write the outcome.
+    public var leaseToken: String?
+    /// When the running job's lease runs out unless its grader renews it.
+    public var leaseExpiresAt: Date?
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID

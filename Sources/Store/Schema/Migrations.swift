@@ -128,6 +128,18 @@ enum Migrations {
                 BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v2: grading leases") { db in
+            // A running job is held by a lease its grader renews; only an expired lease is
+            // recovered. The token fences every write of a claim: a grader whose lease expired
+            // and whose job was claimed again matches no row, so it cannot write its result.
+            // The same shape carries over to PostgreSQL (claim with FOR UPDATE SKIP LOCKED,
+            // finish with UPDATE … WHERE leaseToken = $1 and check the row count).
+            try db.alter(table: "gradingJob") { t in
+                t.add(column: "leaseToken", .text)
+                t.add(column: "leaseExpiresAt", .datetime)
+            }
+            try db.create(index: "gradingJob_by_lease", on: "gradingJob", columns: ["state", "leaseExpiresAt"])
+        }
         return migrator
     }
 }
