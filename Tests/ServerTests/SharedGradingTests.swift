@@ -51,6 +51,9 @@ struct SharedGradingTests {
             #expect(result.job?.state == .done && result.job?.score == 10, "submission \(result.submission.id!)")
             #expect(result.job?.attempts == 1, "graded by one grader, once")
         }
+        // claimedBy is "<host>-<pid>-w<n>": both processes took part.
+        let graders = Set(results.compactMap { $0.job?.claimedBy?.split(separator: "-").dropLast().joined(separator: "-") })
+        #expect(graders.count == 2, "the server and the second grader each graded some: \(results.map { $0.job?.claimedBy ?? "-" })")
         let counts = try await store.rowCounts()
         #expect(counts["gradingJob"] == 5)
         #expect(counts["scenarioResult"] == 5 * 3)
