@@ -32,6 +32,9 @@ public final class LineServer: Service, Sendable {
             .serverChannelOption(ChannelOptions.backlog, value: 1024)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // Reads of at most 16 KiB: requests are short lines, and a thousand connections
+            // pushing payloads should not each grow a 64 KiB read buffer.
+            .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 256, initial: 4096, maximum: 16384))
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let idle = IdlePolicy()
