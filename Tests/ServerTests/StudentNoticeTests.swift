@@ -1,4 +1,5 @@
 import Client
+import Events
 import Foundation
 import Server
 import Store
@@ -120,5 +121,18 @@ struct StudentNoticeTests {
         #expect(results.status == 0, "\(results.stderr)")
         #expect(!results.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x0D || $0.value == 0x07 || $0.value == 0x9B })
         #expect(results.stdout.contains("got \\x1b[2J\\x1b]0;owned\\x07clear"), "\(results.stdout)")
+    }
+
+    @Test("EVENT lines carry no raw control characters, whatever the scenario name or message holds")
+    func eventsAreEscaped() async throws {
+        let fixture = try await ServerFixture(workers: 0)
+        defer { Task { await fixture.stop() } }
+        let session = Session(context: fixture.server.lineServer.context, address: "127.0.0.1")
+        let (hello, _) = await session.handle(.line("HELLO alice \(fixture.tokens["alice"]!)"))
+        #expect(hello.rendered.hasPrefix("OK hello alice"))
+        let progress = await session.render(.progress(submission: 7, student: "alice", scenario: "echo\u{1B}[2J", outcome: "failed", points: 0, max: 3))
+        #expect(progress == ["EVENT progress 7 failed 0/3 echo\\x1b[2J"])
+        let failed = await session.render(.graderError(submission: 7, student: "alice", message: "bad\r\n.\r\nOK forged\u{07}"))
+        #expect(failed == ["EVENT grader-error 7 bad . OK forged\\x07"])
     }
 }
