@@ -17,7 +17,8 @@ struct ServerBenchmark: AsyncParsableCommand {
             the figures are the server's own; results are stored from this process, as a separate \
             `classroom grader run` would store them, and reach the server through the event log. The baseline is PING (the protocol's cheapest request) on the \
             same connections in the same run. Targets: ≥ 20,000 scoreboard requests/s with 50 \
-            clients, p99 ≤ 100 ms with 1,000 watchers, idle RSS ≤ 40 MB. Build with -c release \
+            clients, p99 ≤ 100 ms with 1,000 watchers, idle RSS ≤ 40 MB, RSS under a pre-login flood of \
+            1,000 partial 2 MiB SUBMITs ≤ 200 MB (against a fresh server's idle RSS). Build with -c release \
             for figures that mean anything.
             """)
 
