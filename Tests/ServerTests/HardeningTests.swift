@@ -145,18 +145,32 @@ struct HardeningTests {
         #expect(fixture.server.lineServer.connectionCount == 0)
     }
 
-    @Test("SIGTERM ends `classroom serve` within 10 s while a client has stopped reading")
+    @Test("SIGTERM ends `classroom serve` within 10 s while a client has stopped reading and a job is running; the job goes back to the queue uncounted")
     func sigtermWithStalledReader() async throws {
         let serve = try await ServeProcess(["--workers", "1"])
+        let token = try serve.addStudent("alice")
         let stalled = try await onOwnThread { () -> LineClient in
+            let student = try LineClient(host: "127.0.0.1", port: serve.port)
+            guard try student.request("HELLO alice \(token)").ok else { throw TestFailure("login refused") }
+            // A program that never answers: its scenarios run until their deadlines.
+            let reply = try student.submit(exercise: "tcp-echo", files: ["echo_server.py": Data("import time\ntime.sleep(600)\n".utf8)])
+            guard reply.ok else { throw TestFailure("submit: \(reply.text)") }
             let client = try LineClient(host: "127.0.0.1", port: serve.port)
             stopReading(client)
             return client
         }
-        try await Task.sleep(nanoseconds: 1_000_000_000)
+        let store = try ClassroomStore(path: serve.database)
+        let deadline = Date().addingTimeInterval(60)
+        while try await store.results(student: "alice").first?.job?.state != .running {
+            guard Date() < deadline else { throw TestFailure("the job never started") }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        try await Task.sleep(nanoseconds: 500_000_000)
         let took = try await serve.terminate(within: 30)
         #expect(took != nil && took! <= 10, "serve took \(took.map { "\($0) s" } ?? "more than 30 s") to exit")
         #expect(serve.process.terminationStatus == 0 || took == nil)
+        let job = try await store.results(student: "alice").first?.job
+        #expect(job?.state == .queued && job?.attempts == 0, "handed back uncounted: \(String(describing: job))")
         stalled.close()
     }
 }
