@@ -62,9 +62,11 @@ let package = Package(
         ], exclude: ["PROTOCOL.md"], swiftSettings: strict),
         // The student's side of the protocol.
         .target(name: "Client", swiftSettings: strict),
+        // Histories of concurrent operations and the linearizability checker (Foundation only).
+        .target(name: "History", exclude: ["README.md"], swiftSettings: strict),
         // Commands for instructors and students.
         .target(name: "ClassroomCLI", dependencies: [
-            "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Client",
+            "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Client", "History",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "classroom", dependencies: ["ClassroomCLI"], swiftSettings: strict),
@@ -80,6 +82,7 @@ let package = Package(
                                                         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                         .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "Store", "Catalog", "TestSupport", "classroom"], swiftSettings: strict),
+        .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", "classroom"], exclude: ["Data"], swiftSettings: strict),
         .testTarget(name: "NetworkPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin"], swiftSettings: strict),
     ]
 )

@@ -27,6 +27,7 @@ public struct ClassroomCommand: AsyncParsableCommand {
             PluginsCommand.self,
             SandboxCommand.self,
             BenchCommand.self,
+            HistoryCommand.self,
         ])
 
     public init() {}
