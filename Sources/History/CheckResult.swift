@@ -42,7 +42,12 @@ public struct CheckResult: Sendable, Hashable, Codable {
             lines.append("linearizable: \(operations) operations\(keyCount) (\(model.rawValue) model), decided in \(Self.milliseconds(elapsedSeconds))")
         case .notLinearizable:
             lines.append("not linearizable (\(model.rawValue) model):")
-            for violation in violations { lines.append(contentsOf: violation.report(model: model)) }
+            // The earliest few in full: a student fixes one bug at a time, and --json has all.
+            for violation in violations.prefix(Self.violationsInFull) { lines.append(contentsOf: violation.report(model: model)) }
+            let more = violations.dropFirst(Self.violationsInFull).map { model.objectName($0.key) }
+            if !more.isEmpty {
+                lines.append("  … and \(more.count) more not linearizable: \(more.prefix(10).joined(separator: ", "))\(more.count > 10 ? ", …" : "")")
+            }
         case .unknown:
             let reasons = Set(undecided.map(\.reason))
             let why = reasons.contains(.cancelled) ? "the check was cancelled"
@@ -54,6 +59,8 @@ public struct CheckResult: Sendable, Hashable, Codable {
         }
         return lines.joined(separator: "\n")
     }
+
+    static let violationsInFull = 3
 
     static func milliseconds(_ seconds: Double) -> String {
         seconds < 1 ? "\(Int((seconds * 1000).rounded())) ms" : "\((seconds * 100).rounded() / 100) s"
@@ -76,8 +83,9 @@ public struct Violation: Sendable, Hashable, Codable {
     /// Values the object could hold when the operation had to take effect, whatever order the
     /// earlier and concurrent operations took effect in (at most 8).
     public var possibleValues: [HistoryValue]
-    /// The operations that explain it: this one, those concurrent with it, the last change
-    /// completed before it, and the writes of the value it needed; in invoke order.
+    /// The operations that explain it, in invoke order: this one, those concurrent with it,
+    /// the last change and the last read completed before it, and the writes of the value it
+    /// needed (at most 15).
     public var involved: [Operation]
 
     /// The violation as printed: the sentence, then the operations involved.

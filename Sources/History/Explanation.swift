@@ -47,6 +47,10 @@ enum Explanation {
             chosen[operation.id] = operation
         }
         for operation in producers.filter({ $0.invoke.index <= end }).suffix(3) { chosen[operation.id] = operation }
+        // What was last seen before it: often the reason the value it needed was gone.
+        if let seen = live.filter({ $0.outcome == .ok && $0.f.isObservation && $0.returnIndex < target.invoke.index }).max(by: { $0.returnIndex < $1.returnIndex }) {
+            chosen[seen.id] = seen
+        }
         var involved = chosen.values.sorted { $0.invoke.index < $1.invoke.index }
         if involved.count > maximumInvolved {
             let kept = Set(involved.sorted { distance($0, target) < distance($1, target) }.prefix(maximumInvolved).map(\.id))

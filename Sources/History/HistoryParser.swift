@@ -69,14 +69,17 @@ struct EventLineParser {
     struct LineProblem: Error { let message: String }
 
     private func event(from line: Data) -> Result<HistoryEvent, LineProblem> {
-        let json: JSONValue
+        let fields: [String: JSONValue]
         do {
-            json = try decoder.decode(JSONValue.self, from: line)
+            fields = try decoder.decode([String: JSONValue].self, from: line)
         } catch {
-            return .failure(LineProblem(message: "not valid JSON (each line must be one JSON object)"))
-        }
-        guard case .object(let fields) = json else {
-            return .failure(LineProblem(message: "each line must be one JSON object, not \(json.kind)"))
+            // Not an object: decode again only to say what it is instead.
+            do {
+                let json = try decoder.decode(JSONValue.self, from: line)
+                return .failure(LineProblem(message: "each line must be one JSON object, not \(json.kind)"))
+            } catch {
+                return .failure(LineProblem(message: "not valid JSON (each line must be one JSON object)"))
+            }
         }
         return Result { () throws(LineProblem) -> HistoryEvent in
             guard let processField = fields["process"] else { throw LineProblem(message: "missing \"process\"") }
@@ -98,7 +101,10 @@ struct EventLineParser {
             case .integer(let value)?: key = .integer(value)
             case let other?: throw LineProblem(message: "\"key\" must be a string or an integer, not \(other.kind)")
             }
-            let value = try Self.historyValue(fields["value"] ?? .null)
+            let json = fields["value"] ?? .null
+            guard let value = json.historyValue else {
+                throw LineProblem(message: "\"value\" holds \(json.kind), which no model uses (values are null, integers, strings, and [expected, new] for a cas)")
+            }
             var time: Double?
             switch fields["time"] {
             case nil, .null?: time = nil
@@ -117,20 +123,6 @@ struct EventLineParser {
         case let other?: throw LineProblem(message: "\"\(name)\" must be a string, not \(other.kind)")
         }
     }
-
-    private static func historyValue(_ json: JSONValue) throws(LineProblem) -> HistoryValue {
-        switch json {
-        case .null: return .null
-        case .integer(let value): return .integer(value)
-        case .string(let text): return .string(text)
-        case .array(let items):
-            var values: [HistoryValue] = []
-            for item in items { values.append(try historyValue(item)) }
-            return .list(values)
-        case .bool, .number, .object:
-            throw LineProblem(message: "\"value\" holds \(json.kind), which no model uses (values are null, integers, strings, and [expected, new] for a cas)")
-        }
-    }
 }
 
 /// Any JSON value, so that a line of the wrong shape can be described precisely.
@@ -145,21 +137,40 @@ enum JSONValue: Decodable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        // Each `try?` probes one JSON kind; the last decode reports a real mismatch.
-        if container.decodeNil() {
+        // Each `try?` probes one JSON kind; the last decode reports a real mismatch. The
+        // common kinds go first: every failed probe costs a thrown error.
+        if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode(Int.self) {
+            self = .integer(value)
+        } else if container.decodeNil() {
             self = .null
         } else if let value = try? container.decode(Bool.self) {
             self = .bool(value)
-        } else if let value = try? container.decode(Int.self) {
-            self = .integer(value)
         } else if let value = try? container.decode(Double.self) {
             self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
         } else {
             self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    /// The value as a history holds it, or nil for what no model uses (booleans, fractions,
+    /// objects).
+    var historyValue: HistoryValue? {
+        switch self {
+        case .null: return .null
+        case .integer(let value): return .integer(value)
+        case .string(let text): return .string(text)
+        case .array(let items):
+            var values: [HistoryValue] = []
+            for item in items {
+                guard let value = item.historyValue else { return nil }
+                values.append(value)
+            }
+            return .list(values)
+        case .bool, .number, .object: return nil
         }
     }
 

@@ -46,17 +46,11 @@ public indirect enum HistoryValue: Hashable, Sendable {
 
 extension HistoryValue: Codable {
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Int.self) {
-            // `try?` probes which JSON kind this is; the last branch reports a real mismatch.
-            self = .integer(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else {
-            self = .list(try container.decode([HistoryValue].self))
+        let json = try JSONValue(from: decoder)
+        guard let value = json.historyValue else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "\(json.kind) is not a history value (null, an integer, a string or a list of those)"))
         }
+        self = value
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -86,12 +80,11 @@ public enum HistoryKey: Hashable, Sendable, CustomStringConvertible {
 
 extension HistoryKey: Codable {
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(Int.self) {
-            // A probe, as in HistoryValue: a key is an integer or else must be a string.
-            self = .integer(value)
-        } else {
-            self = .string(try container.decode(String.self))
+        switch try JSONValue(from: decoder) {
+        case .string(let text): self = .string(text)
+        case .integer(let value): self = .integer(value)
+        case let other:
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a key is a string or an integer, not \(other.kind)"))
         }
     }
 

@@ -21,14 +21,7 @@ struct CasRegisterTests {
 
     @Test("a stale read is explained by the write that overwrote the value")
     func staleRead() throws {
-        let result = try check("""
-            {"process":0,"type":"invoke","f":"write","value":3,"time":0.2}
-            {"process":0,"type":"ok","f":"write","value":3,"time":0.5}
-            {"process":0,"type":"invoke","f":"write","value":7,"time":1.0}
-            {"process":0,"type":"ok","f":"write","value":7,"time":1.1}
-            {"process":2,"type":"invoke","f":"read","time":1.15}
-            {"process":2,"type":"ok","f":"read","value":3,"time":1.204}
-            """, .casRegister)
+        let result = try check(staleReadHistory, .casRegister)
         #expect(result.verdict == .notLinearizable)
         let violation = try #require(result.violations.first)
         #expect(violation.message == "process 2 read 3 at 1.204 s, but the last write that completed before it wrote 7 (process 0, ok at 1.100 s) and no write of 3 was pending.")

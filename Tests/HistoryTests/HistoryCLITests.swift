@@ -27,18 +27,9 @@ struct HistoryCLITests {
         #expect(output.stdout.hasPrefix("linearizable: 2 operations (kv model), decided in "))
     }
 
-    static let stale = """
-        {"process":0,"type":"invoke","f":"write","value":3,"time":0.2}
-        {"process":0,"type":"ok","f":"write","value":3,"time":0.5}
-        {"process":0,"type":"invoke","f":"write","value":7,"time":1.0}
-        {"process":0,"type":"ok","f":"write","value":7,"time":1.1}
-        {"process":2,"type":"invoke","f":"read","time":1.15}
-        {"process":2,"type":"ok","f":"read","value":3,"time":1.204}
-        """
-
     @Test("exit 1: not linearizable, explained in words")
     func notLinearizable() throws {
-        try folder.write("stale.jsonl", Self.stale)
+        try folder.write("stale.jsonl", staleReadHistory)
         let output = try run("--model", "cas-register", "stale.jsonl")
         #expect(output.status == 1)
         let lines = output.stdout.split(separator: "\n").map(String.init)
@@ -51,7 +42,7 @@ struct HistoryCLITests {
 
     @Test("--json prints the verdict as one object")
     func json() throws {
-        try folder.write("stale.jsonl", Self.stale)
+        try folder.write("stale.jsonl", staleReadHistory)
         let output = try run("--model", "cas-register", "--json", "stale.jsonl")
         #expect(output.status == 1)
         let result = try JSONDecoder().decode(CheckResult.self, from: Data(output.stdout.utf8))

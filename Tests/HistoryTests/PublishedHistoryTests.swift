@@ -30,6 +30,18 @@ struct PublishedHistoryTests {
         try expectVerdict(folder: "kv", name: name, model: .kv)
     }
 
+    @Test("with many broken keys, the report explains the earliest three and names the rest")
+    func manyBrokenKeys() throws {
+        let history = try History.load(contentsOf: dataFolder.appendingPathComponent("kv/c10-bad.jsonl"), model: .kv)
+        let result = LinearizabilityChecker().check(history)
+        #expect(result.violations.count > 3)
+        let prefixes = result.violations.map(\.prefixEndLine)
+        #expect(prefixes == prefixes.sorted(), "earliest first")
+        let report = result.report
+        #expect(report.components(separatedBy: "The shortest prefix").count == 4)
+        #expect(report.contains("… and \(result.violations.count - 3) more not linearizable: key "))
+    }
+
     private func expectVerdict(folder: String, name: String, model: Model) throws {
         let history = try History.load(contentsOf: dataFolder.appendingPathComponent(folder).appendingPathComponent(name), model: model, source: name)
         let result = LinearizabilityChecker(budget: .seconds(60)).check(history)

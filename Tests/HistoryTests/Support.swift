@@ -24,3 +24,13 @@ let dataFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().app
 func seconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
 }
+
+/// The issue's own example: process 2 reads 3 after the write of 7 completed.
+let staleReadHistory = """
+    {"process":0,"type":"invoke","f":"write","value":3,"time":0.2}
+    {"process":0,"type":"ok","f":"write","value":3,"time":0.5}
+    {"process":0,"type":"invoke","f":"write","value":7,"time":1.0}
+    {"process":0,"type":"ok","f":"write","value":7,"time":1.1}
+    {"process":2,"type":"invoke","f":"read","time":1.15}
+    {"process":2,"type":"ok","f":"read","value":3,"time":1.204}
+    """
