@@ -41,10 +41,16 @@ public struct Grader: Sendable {
     /// The interpreter for `python3` exercises, resolved once: the first real python3 on the
     /// cell's PATH, never a shim such as pyenv's (which costs ~250 ms a start).
     public let python: String
+    /// Where timing-sensitive scenarios reserve their cores (shared by every grader on the machine).
+    public let reservations: CoreReservations
+    /// Runs of a scenario that failed while the machine, not the program, was slow.
+    public static let attemptsWhenSlow = 3
 
-    public init(registry: PluginRegistry, isolation: IsolationMode = .confined) throws(GradingError) {
+    public init(registry: PluginRegistry, isolation: IsolationMode = .confined,
+                reservations: CoreReservations = .machine) throws(GradingError) {
         self.registry = registry
         self.isolation = isolation
+        self.reservations = reservations
         guard let python = Sandbox.resolve("python3") else {
             throw .setup("no python3 on the sandbox PATH (/usr/local/bin:/usr/bin:/bin); install python3")
         }
@@ -77,28 +83,67 @@ public struct Grader: Sendable {
         let started = monotonicSeconds()
         var outcome = ScenarioOutcome(name: scenario.name, plugin: scenario.plugin, outcome: .failed, points: 0,
                                       maxPoints: scenario.points, hidden: scenario.visibility == .hidden, message: "", durationMs: 0)
-        defer { _ = outcome }
-        guard let plugin = registry.plugin(named: scenario.plugin) else {
-            outcome.message = GradingError.graderFault("no plugin named \"\(scenario.plugin)\" is installed").description
-            outcome.durationMs = Int((monotonicSeconds() - started) * 1000)
-            return outcome
-        }
-        let verdict: ScenarioVerdict
-        do {
-            let cell = try await Cell.open(policy: policy(for: input.exercise), files: input.submission)
-            let run = ScenarioRun(scenario: scenario, exercise: input.exercise, exerciseFiles: input.exerciseFiles,
-                                  cell: cell, interpreter: python)
-            verdict = await Self.drive(plugin, run, timeout: input.exercise.limits.wall.seconds + 5)
-            for program in run.startedPrograms { await program.stop() }
-            await cell.close()
-        } catch {
-            verdict = .fail(GradingError.graderFault("the sandbox failed: \(error)").description)
-        }
+        let verdict = await verdict(for: scenario, of: input)
         outcome.outcome = verdict.outcome
         outcome.points = verdict.passed ? scenario.points : 0
         outcome.message = verdict.message
         outcome.durationMs = Int((monotonicSeconds() - started) * 1000)
         return outcome
+    }
+
+    /// The scenario's verdict: with the cores it needs reserved, rerun when it failed while the
+    /// machine was too slow to judge it.
+    private func verdict(for scenario: Scenario, of input: GradingInput) async -> ScenarioVerdict {
+        guard let plugin = registry.plugin(named: scenario.plugin) else {
+            return .fail(GradingError.graderFault("no plugin named \"\(scenario.plugin)\" is installed").description)
+        }
+        let policy = policy(for: input.exercise)
+        if let problem = SubmissionFit.problem(input.submission, limits: policy.limits) { return .fail(problem) }
+        let reservation: CoreReservation
+        do {
+            reservation = try await reservations.reserve(plugin.needs(scenario))
+        } catch is CancellationError {
+            return .fail("the scenario was cancelled")
+        } catch {
+            return .fail(GradingError.graderFault("\(error)").description)
+        }
+        defer { reservation.release() }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let (verdict, load) = await attemptOnce(plugin, scenario, of: input, policy: policy)
+            guard verdict.outcome == .failed, !verdict.message.hasPrefix(GradingError.faultPrefix), load.machineWasSlow,
+                  !Task.isCancelled else { return verdict }
+            if attempt < Self.attemptsWhenSlow { continue }
+            // Still failing, and the machine was so busy that the failure may be its own: not
+            // the student's verdict. The pool retries the job later.
+            if load.overwhelmed {
+                return .fail(GradingError.graderFault("the grading machine was too busy to judge this scenario fairly"
+                                                      + " (\(load.summary)) in \(attempt) attempts; grade again when it is quieter").description)
+            }
+            return verdict
+        }
+    }
+
+    /// One run of a scenario in a fresh cell, watched for a machine too slow to judge it.
+    private func attemptOnce(_ plugin: any ScenarioPlugin, _ scenario: Scenario, of input: GradingInput,
+                             policy: SandboxPolicy) async -> (ScenarioVerdict, LoadReport) {
+        let cell: Cell
+        do {
+            cell = try await Cell.open(policy: policy, files: input.submission)
+        } catch {
+            return (.fail(GradingError.graderFault("the sandbox failed: \(error)").description), .quiet)
+        }
+        let run = ScenarioRun(scenario: scenario, exercise: input.exercise, exerciseFiles: input.exerciseFiles,
+                              cell: cell, interpreter: python)
+        let watch = LoadWatch { cell.hostProcessIDs() + run.startedPrograms.compactMap(\.process.hostProcessID) }
+        let watching = Task { await watch.run() }
+        let verdict = await Self.drive(plugin, run, timeout: input.exercise.limits.wall.seconds + 5)
+        watching.cancel()
+        _ = await watching.value
+        for program in run.startedPrograms { await program.stop() }
+        await cell.close()
+        return (verdict, watch.report())
     }
 
     /// Runs a plugin with a hard deadline, turning its errors into verdicts.

@@ -19,6 +19,31 @@ public protocol ScenarioPlugin: Sendable {
     /// Drives one scenario. Throw ``ScenarioFailure`` (or return `.fail`) for a student's
     /// mistake; any other error is the grader's and is never charged to the student.
     func run(_ run: ScenarioRun) async throws -> ScenarioVerdict
+    /// What the scenario needs of the machine to be judged fairly; the grader reserves it
+    /// before the scenario starts. Most scenarios need nothing (the default).
+    func needs(_ scenario: Scenario) -> ScenarioNeeds
+}
+
+extension ScenarioPlugin {
+    public func needs(_ scenario: Scenario) -> ScenarioNeeds { .nothing }
+}
+
+/// Machine resources a timing-sensitive scenario (a speedup, "serves N clients at once")
+/// holds while it runs, so that two such scenarios never measure each other, in one grading
+/// process or several on one machine.
+public struct ScenarioNeeds: Sendable, Hashable {
+    /// Cores reserved for this scenario alone.
+    public var cores: Int
+    /// All the machine's cores, whatever `cores` says.
+    public var exclusive: Bool
+
+    public init(cores: Int = 0, exclusive: Bool = false) {
+        self.cores = max(0, cores)
+        self.exclusive = exclusive
+    }
+
+    public static let nothing = ScenarioNeeds()
+    public var isEmpty: Bool { cores == 0 && !exclusive }
 }
 
 /// One parameter as `classroom plugins` documents it.

@@ -8,8 +8,10 @@ import Glibc
 /// Everything a plugin needs to drive one scenario inside its cell: the student's program,
 /// sockets on the cell's loopback, and feedback helpers.
 ///
-/// Every cell has a network of its own, so ports are fixed and predictable: instance `i` of
-/// the student's program listens on `basePort + i`, whatever other jobs are doing.
+/// Every cell has a network of its own, and each run picks its ports at random (never the
+/// numbers a statement shows), so a program must use the port it is given: instance `i` of the
+/// student's program listens on `basePort + i`, carried by `{port}` and `{peers}`, and the
+/// driver's own listeners use `driverBasePort`, carried by `{driver_port}`.
 public final class ScenarioRun: @unchecked Sendable {
     public let scenario: Scenario
     public let exercise: ExerciseDefinition
@@ -18,11 +20,15 @@ public final class ScenarioRun: @unchecked Sendable {
     public let cell: Cell
     /// The interpreter that runs submissions, resolved once at start-up.
     public let interpreter: String
-    /// Where instance 0 of the student's program listens.
-    public let basePort = 9000
-    /// Ports the driver's own listeners use (student-as-client scenarios).
-    public let driverBasePort = 7000
+    /// Where instance 0 of the student's program listens: 10000–19990, chosen per run.
+    public let basePort: Int
+    /// Ports the driver's own listeners use (student-as-client scenarios): 20000–29990, chosen per run.
+    /// Both ranges lie below the cell's ephemeral ports, so no connection of the driver's can hold them.
+    public let driverBasePort: Int
+    /// Ports within a range the instances and listeners of one run may use.
+    public static let portsPerRange = 10
 
+    // Guards `programs`, appended to as a plugin starts programs and read when the run ends.
     private let lock = NSLock()
     private var programs: [StudentProgram] = []
 
@@ -32,21 +38,13 @@ public final class ScenarioRun: @unchecked Sendable {
         self.exerciseFiles = exerciseFiles
         self.cell = cell
         self.interpreter = interpreter
+        basePort = 10000 + Int.random(in: 0..<1000) * Self.portsPerRange
+        driverBasePort = 20000 + Int.random(in: 0..<1000) * Self.portsPerRange
     }
 
-    /// Reads this scenario's parameters with the plugin's own parser; a failure here means the
-    /// stored exercise no longer suits the plugin, which is the grader's problem.
+    /// Reads this scenario's parameters with the plugin's own parser (see `Scenario.readParameters(_:)`).
     public func parameters<Config>(_ parse: (ObjectReader) -> Config?) throws -> Config {
-        let pairs = scenario.parameterOrder.compactMap { key in
-            scenario.parameters[key].map { (key: YAMLNode(.scalar(key, quoted: false), at: $0.location), value: $0) }
-        }
-        let log = DiagnosticLog()
-        let node = YAMLNode(.mapping(pairs), at: SourceLocation(file: "scenario \"\(scenario.name)\"", line: 0, column: 0))
-        guard let reader = ObjectReader(node, path: "", log: log), let config = parse(reader), log.isEmpty else {
-            throw DriverError("the stored parameters of scenario \"\(scenario.name)\" no longer suit its plugin: "
-                              + log.diagnostics.map(\.description).joined(separator: "; ") + " (reload the exercise)")
-        }
-        return config
+        try scenario.readParameters(parse)
     }
 
     public func port(ofInstance instance: Int) -> Int { basePort + instance }
@@ -81,6 +79,14 @@ public final class ScenarioRun: @unchecked Sendable {
         } catch {
             Glibc.close(copy[0])
             Glibc.close(copy[1])
+            // With the student's processes still running, what stopped this one is a limit
+            // they use up (processes, memory): the student's doing, not the grader's.
+            let running = cell.hostProcessIDs().count
+            if running > 0 {
+                throw ScenarioFailure("could not start `\(exercise.entry.file)` (instance \(instance)) because the processes your program"
+                                      + " already started (\(running) running) use up the sandbox's limits (at most \(cell.policy.limits.processes)"
+                                      + " processes): \(error)")
+            }
             throw DriverError("could not start the program: \(error)")
         }
         Glibc.close(copy[1])
@@ -100,7 +106,7 @@ public final class ScenarioRun: @unchecked Sendable {
     /// Runs the student's program to completion (the `process` plugin's use).
     public func runToCompletion(arguments: [String]? = nil, stdin: StandardInput = .null) async throws -> RunResult {
         let program = try await start(arguments: arguments, stdin: stdin)
-        return await program.process.result()
+        return await program.process.resultOrKill()
     }
 
     /// Waits until `program` listens on its TCP port (or has bound its UDP port), without
@@ -145,8 +151,9 @@ public final class ScenarioRun: @unchecked Sendable {
         while true {
             let fd: Int32
             do { fd = try await cell.makeSocket(.tcp) } catch { throw DriverError("cannot create a socket in the cell: \(error)") }
-            let outcome = await onIOThread { CellSockets.connect(fd, port: port, seconds: max(0.05, deadline - monotonicSeconds())) }
-            if outcome == 0 { return DriverConnection(fd: fd) }
+            let outcome = await CellSockets.connect(fd, port: port, until: max(deadline, monotonicSeconds() + 0.05))
+            if outcome == 0 { return DriverConnection(fd: fd, cellInit: cell.initProcessID) }
+            if outcome == ECANCELED { Glibc.close(fd); throw CancellationError() }
             Glibc.close(fd)
             if monotonicSeconds() >= deadline {
                 throw ScenarioFailure("could not connect to port \(port) within \(Feedback.seconds(seconds)): \(String(cString: strerror(outcome)))")
@@ -165,7 +172,7 @@ public final class ScenarioRun: @unchecked Sendable {
             Glibc.close(fd)
             throw DriverError("cannot listen on port \(port) in the cell: \(reason)")
         }
-        return DriverListener(fd: fd, port: port)
+        return DriverListener(fd: fd, port: port, cellInit: cell.initProcessID)
     }
 
     /// A UDP socket on the cell's loopback (port 0: any free port).
@@ -185,12 +192,13 @@ public final class ScenarioRun: @unchecked Sendable {
 }
 
 extension SandboxProcess {
-    /// Waits up to `seconds` for the run to end; on time-out kills its whole tree and returns nil.
+    /// Waits up to `seconds` for the run to end; on time-out (or when the task is cancelled)
+    /// kills its whole tree and returns nil.
     public func result(within seconds: Double) async -> RunResult? {
         await withTaskGroup(of: RunResult?.self) { group in
             group.addTask { await self.result() }
             group.addTask {
-                try? await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+                _ = await IOReactor.sleep(until: monotonicSeconds() + seconds)
                 return nil
             }
             let first = await group.next() ?? nil
@@ -198,6 +206,12 @@ extension SandboxProcess {
             group.cancelAll()
             return first
         }
+    }
+
+    /// Waits for the run to end; when the task is cancelled (a scenario's deadline), kills the
+    /// tree so the wait ends at once instead of at the cell's wall-clock limit.
+    public func resultOrKill() async -> RunResult {
+        await withTaskCancellationHandler { await result() } onCancel: { kill() }
     }
 }
 
@@ -220,8 +234,12 @@ public final class StudentProgram: Sendable {
         self.output = output
     }
 
-    /// Threads across the program's processes right now.
-    public var threadCount: Int { process.threadCount() }
+    /// Threads across the program's whole tree right now: itself and every process it started
+    /// (0 once it exited), so a server that forks is not "one thread".
+    public var threadCount: Int {
+        guard let root = process.hostProcessID else { return 0 }
+        return ([root] + ProcessTree.descendants(of: root)).reduce(0) { $0 + ProcessTree.threads(of: $1) }
+    }
     /// Processes of the program right now: itself and all its descendants (0 once it exited).
     public var processCount: Int {
         guard let root = process.hostProcessID else { return 0 }
@@ -233,7 +251,7 @@ public final class StudentProgram: Sendable {
     @discardableResult
     public func stop() async -> RunResult {
         if process.finishedResult == nil { process.kill() }
-        return await process.result()
+        return await process.resultOrKill()
     }
 }
 
@@ -262,8 +280,10 @@ public enum Feedback {
         return err.isEmpty ? "" : ". Your program's stderr ends with:\n" + tail(err)
     }
 
-    static func tail(_ text: String, lines: Int = 8) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).map { "    " + $0 }.joined(separator: "\n")
+    /// The last `lines` lines of a program's output, indented, each split at any line end and
+    /// with its control characters escaped, so nothing the program wrote reaches a terminal raw.
+    public static func tail(_ text: String, lines: Int = 8) -> String {
+        Escaping.lines(text).suffix(lines).map { "    " + Escaping.visible($0) }.joined(separator: "\n")
     }
 }
 
@@ -285,10 +305,10 @@ enum CellSockets {
         return false
     }
 
-    /// Connects `fd` to the loopback `port`; returns 0 or an errno.
-    static func connect(_ fd: Int32, port: Int, seconds: Double) -> Int32 {
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+    /// Connects `fd` to the loopback `port` by `deadline`; returns 0 or an errno (`ECANCELED`
+    /// when the task was cancelled).
+    static func connect(_ fd: Int32, port: Int, until deadline: Double) async -> Int32 {
+        setNonBlocking(fd)
         var address = loopbackAddress(port: port)
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -298,7 +318,11 @@ enum CellSockets {
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &yes, socklen_t(MemoryLayout<Int32>.size))
         if rc == 0 { return 0 }
         guard errno == EINPROGRESS else { return errno }
-        guard pollFD(fd, Int16(POLLOUT), seconds: seconds) != 0 else { return ETIMEDOUT }
+        switch await IOReactor.shared.wait(fd, for: Int16(POLLOUT), until: deadline) {
+        case .ready: break
+        case .timedOut: return ETIMEDOUT
+        case .cancelled: return ECANCELED
+        }
         var error: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
@@ -314,6 +338,33 @@ enum CellSockets {
         } == 0
     }
 
+    /// Bytes the socket from `local` to `remote` (ports on the cell's loopback) has received but
+    /// its program has not read yet, from the cell's `/proc/net/tcp` tables; nil when no such
+    /// connection is there (it was closed).
+    static func unreadBytes(local: Int, remote: Int, cellInit: Int32) -> Int? {
+        let localSuffix = String(format: ":%04X", local), remoteSuffix = String(format: ":%04X", remote)
+        for table in ["tcp", "tcp6"] {
+            guard let text = try? String(contentsOfFile: "/proc/\(cellInit)/net/\(table)", encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count > 4, fields[1].hasSuffix(localSuffix), fields[2].hasSuffix(remoteSuffix) else { continue }
+                let queues = fields[4].split(separator: ":")
+                guard queues.count == 2, let unread = Int(queues[1], radix: 16) else { continue }
+                return unread
+            }
+        }
+        return nil
+    }
+
+    static func remotePort(_ fd: Int32) -> Int {
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     static func localPort(_ fd: Int32) -> Int {
         var address = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -326,6 +377,14 @@ enum CellSockets {
 
 /// Walks the host's `/proc` to find a process's descendants.
 enum ProcessTree {
+    /// Threads of one process (0 when it is gone).
+    static func threads(of pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Threads:") }),
+              let count = line.split(whereSeparator: \.isWhitespace).last.flatMap({ Int($0) }) else { return 0 }
+        return count
+    }
+
     static func descendants(of pid: Int32) -> [Int32] {
         var found: [Int32] = []
         var pending = [pid]
@@ -343,45 +402,81 @@ enum ProcessTree {
 }
 
 /// A running program's stdout as it is written (the cell's supervisor copies it to a pipe).
-/// Bounded: only the first 64 KiB are kept, which is where "ready" lines are.
+/// Bounded: only the first 64 KiB are kept, which is where "ready" lines are; past that the
+/// pipe is still drained (so the supervisor never stalls) and each byte is looked at once.
 public final class LiveOutput: @unchecked Sendable {
+    // `lock` guards every field below; a waiter reads the pipe, `lines` may be read meanwhile.
     private let lock = NSLock()
     private var fd: Int32
-    private var buffer: [UInt8] = []
+    private var kept = 0
+    private var complete: [String] = []
+    private var partial: [UInt8] = []
+    private var lastWasCR = false
     private var ended = false
     private static let limit = 64 << 10
 
-    init(fd: Int32) { self.fd = fd }
+    init(fd: Int32) {
+        self.fd = fd
+        setNonBlocking(fd)
+    }
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
-    /// Complete lines printed so far.
-    public var lines: [String] {
-        lock.withLock {
-            String(decoding: buffer, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+    /// Complete lines printed so far (ended by `\n`, `\r\n` or `\r`).
+    public var lines: [String] { lock.withLock { complete } }
+
+    /// Adds newly read bytes, splitting lines as they end. Called with `lock` held.
+    private func take(_ bytes: ArraySlice<UInt8>) {
+        for byte in bytes.prefix(max(0, Self.limit - kept)) {
+            kept += 1
+            if byte == 10 && lastWasCR { lastWasCR = false; continue }
+            lastWasCR = byte == 13
+            if byte == 10 || byte == 13 {
+                complete.append(String(decoding: partial, as: UTF8.self))
+                partial.removeAll(keepingCapacity: true)
+            } else {
+                partial.append(byte)
+            }
         }
     }
 
     /// Waits up to `seconds` for a complete line that satisfies `matches`.
     public func waitForLine(within seconds: Double, where matches: @escaping @Sendable (String) -> Bool) async -> Bool {
-        await onIOThread { [self] () -> Bool in
-            let deadline = monotonicSeconds() + seconds
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            while true {
-                if lines.contains(where: matches) { return true }
-                let (fd, done) = lock.withLock { (self.fd, ended) }
-                let remaining = deadline - monotonicSeconds()
-                if done || fd < 0 || remaining <= 0 { return false }
-                guard pollFD(fd, Int16(POLLIN), seconds: remaining) != 0 else { continue }
-                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        let deadline = monotonicSeconds() + seconds
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var checked = 0
+        while true {
+            let fresh = lock.withLock { complete[min(checked, complete.count)...] }
+            if fresh.contains(where: matches) { return true }
+            checked += fresh.count
+            let (fd, done) = lock.withLock { (self.fd, ended) }
+            if done || fd < 0 { return false }
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let code = errno
+            if count > 0 || count == 0 || (code != EAGAIN && code != EINTR) {
                 lock.withLock {
-                    if count > 0 {
-                        if buffer.count < Self.limit { buffer += chunk[0..<min(count, Self.limit - buffer.count)] }
-                    } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
-                        ended = true
-                    }
+                    if count > 0 { take(chunk[0..<count]) } else { ended = true }
                 }
+                continue
             }
+            guard case .ready = await IOReactor.shared.wait(fd, for: Int16(POLLIN), until: deadline) else { return false }
         }
+    }
+}
+
+extension Scenario {
+    /// Reads this scenario's parameters with the plugin's own parser; a failure here means the
+    /// stored exercise no longer suits the plugin, which is the grader's problem.
+    public func readParameters<Config>(_ parse: (ObjectReader) -> Config?) throws -> Config {
+        let pairs = parameterOrder.compactMap { key in
+            self.parameters[key].map { (key: YAMLNode(.scalar(key, quoted: false), at: $0.location), value: $0) }
+        }
+        let log = DiagnosticLog()
+        let node = YAMLNode(.mapping(pairs), at: SourceLocation(file: "scenario \"\(name)\"", line: 0, column: 0))
+        guard let reader = ObjectReader(node, path: "", log: log), let config = parse(reader), log.isEmpty else {
+            throw DriverError("the stored parameters of scenario \"\(name)\" no longer suit its plugin: "
+                              + log.diagnostics.map(\.description).joined(separator: "; ") + " (reload the exercise)")
+        }
+        return config
     }
 }

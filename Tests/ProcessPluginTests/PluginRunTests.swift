@@ -5,8 +5,8 @@ import PluginKit
 import Testing
 import TestSupport
 
-/// Grading runs one at a time: the speedup checks measure wall time, which runs sharing the
-/// machine's two cores would distort.
+/// Grading runs one at a time, to keep the suite's load on a shared machine modest (the
+/// verdicts themselves do not depend on load: see SpeedupTests).
 @Suite(.serialized) struct GradingRuns {}
 
 /// Each plugin against tiny inline programs, through the real grader and real cells.
@@ -96,11 +96,9 @@ extension GradingRuns {
         """, points: 1)
         let outcomes = try await workspace.grade("speed", ["main.py": "import time\ntime.sleep(0.3)\nprint('done')\n"])
         let outcome = try #require(outcomes.first)
-        if ProcessInfo.processInfo.activeProcessorCount >= 2 {
-            // On a machine busy with other work the check refuses to judge rather than guess.
-            let judged = outcome.message.contains("below the 1.50× required")
-            let refused = outcome.message.contains("busy")
-            #expect(outcome.outcome == .failed && (judged || refused), "\(outcome.message)")
+        if AvailableCores.count() >= 2 {
+            // Sleeping is no parallel work, however busy the machine.
+            #expect(outcome.outcome == .failed && outcome.message.contains("sleeping or blocked"), "\(outcome.message)")
         } else {
             #expect(outcome.outcome == .skipped)
         }
@@ -259,10 +257,7 @@ extension GradingRuns {
         for id in ["producer-consumer", "thread-counter", "mp-pool", "lru-cache", "xmlrpc-calc"] {
             let exercise = try #require(catalog.exercise(id), "exercise \(id) is not in the shipped catalog")
             for row in await checker.check(exercise) {
-                // A speedup cannot be judged while other work holds the cores; the plugin says so
-                // as its own fault, which says nothing about the exercise.
-                let busy = row.outcomes.contains { $0.message.contains("grading machine was busy") }
-                #expect(row.asDeclared || busy, "\(id) \(row.variant): \(row.problems.joined(separator: "; "))")
+                #expect(row.asDeclared, "\(id) \(row.variant): \(row.problems.joined(separator: "; "))")
             }
         }
     }

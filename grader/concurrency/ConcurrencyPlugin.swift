@@ -33,6 +33,21 @@ public struct ConcurrencyPlugin: ScenarioPlugin {
         reader.rejectUnknownKeys()
     }
 
+    /// A bound on answer time is a timing claim: such a scenario holds a core of its own, so
+    /// another timed scenario cannot slow the server it measures. (Parameters that no longer
+    /// parse need nothing: the run itself reports them.)
+    public func needs(_ scenario: Scenario) -> ScenarioNeeds {
+        do {
+            let config = try scenario.readParameters { reader -> ConcurrencyConfig? in
+                defer { reader.rejectUnknownKeys() }
+                return ConcurrencyConfig(reader)
+            }
+            return config.within == nil ? .nothing : ScenarioNeeds(cores: 1)
+        } catch {
+            return .nothing
+        }
+    }
+
     public func run(_ run: ScenarioRun) async throws -> ScenarioVerdict {
         let config = try run.parameters { reader -> ConcurrencyConfig? in
             defer { reader.rejectUnknownKeys() }
@@ -142,6 +157,9 @@ public struct ConcurrencyPlugin: ScenarioPlugin {
             }
         case let .timedOut(bytes): return .silent(client: client, got: bytes, closed: false)
         case let .closed(bytes): return .silent(client: client, got: bytes, closed: true)
+        case let .overflowed(bytes):
+            return .wrong("client \(client) sent \(Quoted(config.request(for: client))) and got more than"
+                          + " \(DriverConnection.bufferLimit >> 20) MiB without the expected reply (it began \(Quoted(bytes, limit: 60))); send only the reply")
         }
     }
 

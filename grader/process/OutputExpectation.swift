@@ -1,4 +1,5 @@
 import Catalog
+import PluginKit
 import Foundation
 
 /// What one output stream of the student's program must look like, and how strictly.
@@ -84,7 +85,7 @@ public struct OutputExpectation: Sendable, Hashable {
         switch mode {
         case .exact:
             guard actual != expected else { return nil }
-            return "\(stream) differs: expected exactly \(Quote(expected)), got \(Quote(actual))"
+            return "\(stream) differs: expected exactly \(Quoted(expected)), got \(Quoted(actual))"
         case .lines:
             return compareLines(Self.lines(actual), Self.lines(expected), stream: stream)
         case .sortedLines:
@@ -94,12 +95,12 @@ public struct OutputExpectation: Sendable, Hashable {
             let pattern = (try? NSRegularExpression(pattern: "^(?:\(expected))$"))
             let range = NSRange(text.startIndex..., in: text)
             if pattern?.firstMatch(in: text, range: range) != nil { return nil }
-            return "\(stream) does not have the expected form (it must match the pattern \(Quote(expected))); got \(Quote(actual))"
+            return "\(stream) does not have the expected form (it must match the pattern \(Quoted(expected))); got \(Quoted(actual))"
         case .numbers:
             return compareWords(actual, stream: stream)
         case .json:
             guard let value = Self.parseJSON(actual) else {
-                return "\(stream) is not valid JSON: got \(Quote(actual)). Print exactly one JSON value (e.g. with json.dumps) and nothing else"
+                return "\(stream) is not valid JSON: got \(Quoted(actual)). Print exactly one JSON value (e.g. with json.dumps) and nothing else"
             }
             guard let wanted = Self.parseJSON(expected) else { return nil }
             return Self.compareJSON(value, wanted, at: "$", tolerance: tolerance).map { "\(stream) JSON differs at \($0)" }
@@ -107,9 +108,8 @@ public struct OutputExpectation: Sendable, Hashable {
     }
 
     static func lines(_ text: String) -> [String] {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            String($0).replacingOccurrences(of: "\r", with: "").trimmingTrailingWhitespace()
-        }
+        // Any line end a program may write: \r\n, \r or \n.
+        var lines = Escaping.lines(text).map { $0.trimmingTrailingWhitespace() }
         while lines.last == "" { lines.removeLast() }
         return lines
     }
@@ -121,11 +121,11 @@ public struct OutputExpectation: Sendable, Hashable {
             if got == want { continue }
             switch (got, want) {
             case let (got?, want?):
-                return "\(stream) line \(index + 1): expected \(Quote(want)), got \(Quote(got))"
+                return "\(stream) line \(index + 1): expected \(Quoted(want)), got \(Quoted(got))"
             case (nil, let want?):
-                return "\(stream) has \(actual.count) line\(actual.count == 1 ? "" : "s") but \(expected.count) are expected; line \(index + 1) should be \(Quote(want))"
+                return "\(stream) has \(actual.count) line\(actual.count == 1 ? "" : "s") but \(expected.count) are expected; line \(index + 1) should be \(Quoted(want))"
             case (let got?, nil):
-                return "\(stream) has \(actual.count) lines but only \(expected.count) are expected; line \(index + 1) is extra: \(Quote(got))"
+                return "\(stream) has \(actual.count) lines but only \(expected.count) are expected; line \(index + 1) is extra: \(Quoted(got))"
             default: continue
             }
         }
@@ -142,13 +142,13 @@ public struct OutputExpectation: Sendable, Hashable {
         var parts: [String] = []
         if !missing.isEmpty {
             let total = missing.reduce(0) { $0 + $1.value }
-            parts.append("\(total) expected line\(total == 1 ? " is" : "s are") missing (lost), e.g. \(missing.prefix(3).map { Quote($0.key).description }.joined(separator: ", "))")
+            parts.append("\(total) expected line\(total == 1 ? " is" : "s are") missing (lost), e.g. \(missing.prefix(3).map { Quoted($0.key).description }.joined(separator: ", "))")
         }
         if !extra.isEmpty {
             let total = extra.reduce(0) { $0 - $1.value }
             let duplicated = extra.filter { expected.contains($0.key) }
             let kind = duplicated.isEmpty ? "unexpected" : "unexpected or duplicated"
-            parts.append("\(total) \(kind) line\(total == 1 ? "" : "s"), e.g. \(extra.prefix(3).map { Quote($0.key).description }.joined(separator: ", "))")
+            parts.append("\(total) \(kind) line\(total == 1 ? "" : "s"), e.g. \(extra.prefix(3).map { Quoted($0.key).description }.joined(separator: ", "))")
         }
         return "\(stream) (compared in any order, \(actual.count) lines against \(expected.count) expected): " + parts.joined(separator: "; ")
     }
@@ -157,14 +157,14 @@ public struct OutputExpectation: Sendable, Hashable {
         let got = actual.split(whereSeparator: { $0.isWhitespace }).map(String.init)
         let want = expected.split(whereSeparator: { $0.isWhitespace }).map(String.init)
         for index in 0..<max(got.count, want.count) {
-            guard index < got.count else { return "\(stream) ends after \(got.count) values; \(want.count) are expected (next: \(Quote(want[index])))" }
-            guard index < want.count else { return "\(stream) has \(got.count) values but \(want.count) are expected; value \(index + 1) is extra: \(Quote(got[index]))" }
+            guard index < got.count else { return "\(stream) ends after \(got.count) values; \(want.count) are expected (next: \(Quoted(want[index])))" }
+            guard index < want.count else { return "\(stream) has \(got.count) values but \(want.count) are expected; value \(index + 1) is extra: \(Quoted(got[index]))" }
             if let a = Double(got[index]), let b = Double(want[index]) {
                 if !Self.close(a, b, tolerance: tolerance) {
                     return "\(stream) value \(index + 1): expected \(want[index]) (± \(tolerance)), got \(got[index])"
                 }
             } else if got[index] != want[index] {
-                return "\(stream) value \(index + 1): expected \(Quote(want[index])), got \(Quote(got[index]))"
+                return "\(stream) value \(index + 1): expected \(Quoted(want[index])), got \(Quoted(got[index]))"
             }
         }
         return nil
@@ -183,8 +183,8 @@ public struct OutputExpectation: Sendable, Hashable {
     static func compareJSON(_ actual: JSONValue, _ expected: JSONValue, at path: String, tolerance: Double) -> String? {
         switch (actual, expected) {
         case let (.object(a), .object(b)):
-            if let key = b.keys.sorted().first(where: { a[$0] == nil }) { return "\(path): the key \(Quote(key)) is missing" }
-            if let key = a.keys.sorted().first(where: { b[$0] == nil }) { return "\(path): unexpected key \(Quote(key))" }
+            if let key = b.keys.sorted().first(where: { a[$0] == nil }) { return "\(path): the key \(Quoted(key)) is missing" }
+            if let key = a.keys.sorted().first(where: { b[$0] == nil }) { return "\(path): unexpected key \(Quoted(key))" }
             for key in b.keys.sorted() {
                 if let problem = compareJSON(a[key]!, b[key]!, at: "\(path).\(key)", tolerance: tolerance) { return problem }
             }
@@ -222,30 +222,10 @@ enum JSONValue: Decodable, Equatable, CustomStringConvertible {
         case .null: return "null"
         case let .bool(value): return String(value)
         case let .number(value): return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
-        case let .string(value): return Quote(value).description
+        case let .string(value): return Quoted(value).description
         case let .array(items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
-        case let .object(pairs): return "{" + pairs.sorted { $0.key < $1.key }.map { "\(Quote($0.key)): \($0.value)" }.joined(separator: ", ") + "}"
+        case let .object(pairs): return "{" + pairs.sorted { $0.key < $1.key }.map { "\(Quoted($0.key)): \($0.value)" }.joined(separator: ", ") + "}"
         }
-    }
-}
-
-/// Text shown to a student, escaped and shortened.
-struct Quote: CustomStringConvertible {
-    var text: String
-    init(_ text: String) { self.text = text }
-    var description: String {
-        var result = ""
-        for character in text.prefix(160) {
-            switch character {
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            default: result.append(character)
-            }
-        }
-        if text.count > 160 { result += "…(\(text.count) characters)" }
-        return "\"\(result)\""
     }
 }
 

@@ -93,6 +93,18 @@ public struct ProcessPlugin: ScenarioPlugin {
 
     public func check(_ reader: ObjectReader) { _ = Config(reader) }
 
+    /// A speedup is timed: it holds as many cores as it has workers, so no other timed
+    /// scenario runs on them meanwhile. (Parameters that no longer parse need nothing: the
+    /// run itself reports them.)
+    public func needs(_ scenario: Scenario) -> ScenarioNeeds {
+        do {
+            guard let speedup = try scenario.readParameters({ Config($0) }).speedup else { return .nothing }
+            return ScenarioNeeds(cores: speedup.workers)
+        } catch {
+            return .nothing
+        }
+    }
+
     public func run(_ run: ScenarioRun) async throws -> ScenarioVerdict {
         let config = try run.parameters { Config($0) }
         if let speedup = config.speedup { return try await measureSpeedup(speedup, config: config, run: run) }
@@ -116,17 +128,25 @@ public struct ProcessPlugin: ScenarioPlugin {
             + " look for data shared between threads or processes without a lock, or work that can be lost or done twice"
     }
 
-    /// One run, cut short (and explained) when it outlives the scenario's timeout.
-    func runOnce(_ run: ScenarioRun, config: Config, workers: Int) async throws -> Outcome {
+    /// One run, cut short (and explained) when it outlives the scenario's timeout; with
+    /// `profiledOn` cores, its tree's scheduler accounting is sampled meanwhile.
+    func runOnce(_ run: ScenarioRun, config: Config, workers: Int, profiledOn cores: Int? = nil) async throws -> Outcome {
         let template = config.arguments ?? run.exercise.entry.arguments
         let arguments = template.map { $0.replacingOccurrences(of: "{workers}", with: String(workers)) }
         let stdin: StandardInput = config.stdin.map { .bytes(Array($0.utf8)) } ?? .null
         let program = try await run.start(arguments: arguments, stdin: stdin)
         let limit = config.timeout ?? run.exercise.limits.wall.seconds
         let process = program.process
+        let profiler = cores.map { cores in CPUProfiler(cores: cores) { process.hostProcessID.map { [$0] } ?? [] } }
+        let sampling = profiler.map { profiler in Task { await profiler.run() } }
         let finished = await process.result(within: limit)
-        if let finished { return Outcome(result: finished, timedOut: finished.verdict == .wallTimeout, limit: limit, command: program.command) }
-        return Outcome(result: await process.result(), timedOut: true, limit: limit, command: program.command)
+        let result: RunResult
+        if let finished { result = finished } else { result = await process.resultOrKill() }
+        sampling?.cancel()
+        _ = await sampling?.value
+        try Task.checkCancellation()
+        return Outcome(result: result, timedOut: finished == nil || result.verdict == .wallTimeout, limit: limit, command: program.command,
+                       profile: profiler?.profile(wallSeconds: result.wallSeconds))
     }
 
     struct Outcome {
@@ -134,6 +154,7 @@ public struct ProcessPlugin: ScenarioPlugin {
         var timedOut: Bool
         var limit: Double
         var command: String
+        var profile: CPUProfile?
     }
 
     /// What is wrong with one run, or nil.
@@ -174,111 +195,69 @@ public struct ProcessPlugin: ScenarioPlugin {
     static func output(_ result: RunResult) -> String {
         let err = result.stderr.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !err.isEmpty else { return "" }
-        let tail = err.split(separator: "\n", omittingEmptySubsequences: false).suffix(8).map { "    " + $0 }.joined(separator: "\n")
-        return ". Its stderr ends with:\n" + tail
+        return ". Its stderr ends with:\n" + Feedback.tail(err)
     }
 
+    /// Judges a speedup from the scheduler's accounting of each run, not from bare wall time:
+    /// time the machine made the program wait for a core is taken out (so a busy machine does
+    /// not hide a real speedup), a one-worker run that sleeps instead of computing fails (so
+    /// sleeping less does not pass for parallel work), and so does doing less work with more
+    /// workers.
     func measureSpeedup(_ speedup: Speedup, config: Config, run: ScenarioRun) async throws -> ScenarioVerdict {
         let cores = AvailableCores.count()
         if cores < speedup.workers {
             return .skip("this grading machine has \(cores) core\(cores == 1 ? "" : "s") available, too few to measure a speedup with"
                          + " \(speedup.workers) workers; scored as passed. Your output was not timed")
         }
-        var serial = Double.infinity, parallel = Double.infinity
-        var rounds = 0
-        var quietestForeignLoad = Double.infinity
-        // Other jobs on the machine steal cores now and then; a program that misses the mark
-        // gets extra rounds (up to three times as many), so only a real lack of speedup fails.
-        while rounds < speedup.rounds || (rounds < speedup.rounds * 3 && serial / max(parallel, 0.001) < speedup.minimum) {
-            rounds += 1
+        guard CPUProfiler.isAvailable else {
+            throw DriverError("this kernel keeps no per-thread scheduler accounting (/proc/<pid>/schedstat), which the speedup check needs")
+        }
+        var serial: CPUProfile?, parallel: CPUProfile?
+        for round in 1...speedup.rounds {
             for workers in [1, speedup.workers] {
-                let before = MachineLoad.busySeconds()
-                let outcome = try await runOnce(run, config: config, workers: workers)
+                let outcome = try await runOnce(run, config: config, workers: workers, profiledOn: speedup.workers)
                 if let problem = problem(with: outcome, config: config) {
-                    return .fail("with {workers}=\(workers) (round \(rounds)): " + problem)
+                    return .fail("with {workers}=\(workers) (round \(round)): " + problem)
                 }
-                let wall = outcome.result.wallSeconds
-                if workers == 1 { serial = min(serial, wall); continue }
-                parallel = min(parallel, wall)
-                if let before, let after = MachineLoad.busySeconds() {
-                    let foreign = max(0, after - before - outcome.result.cpuSeconds) / max(wall, 0.001)
-                    quietestForeignLoad = min(quietestForeignLoad, foreign)
+                guard let profile = outcome.profile, profile.sampled else { continue }
+                // The quietest run of each kind is the one least disturbed by anything.
+                if workers == 1 {
+                    if serial.map({ profile.quietSeconds < $0.quietSeconds }) ?? true { serial = profile }
+                } else if parallel.map({ profile.quietSeconds < $0.quietSeconds }) ?? true {
+                    parallel = profile
                 }
             }
         }
-        let ratio = serial / max(parallel, 0.001)
-        if ratio < speedup.minimum && quietestForeignLoad > 0.5 {
-            // Other jobs held the cores the program needed in every round: the timing says
-            // nothing about the student's work, so this must not count against them.
-            throw DriverError("the grading machine was busy with other work (about \(Self.format(quietestForeignLoad)) cores' worth) during"
-                              + " every timed run, so the speedup (\(Self.format(ratio))× measured) could not be judged fairly; grade again when it is quieter")
+        guard let serial, let parallel else {
+            return .fail("your program ended too quickly to be measured; give each worker more to do")
         }
-        let measured = "with 1 worker your program took \(Self.format(serial))s, with \(speedup.workers) workers \(Self.format(parallel))s"
-            + " (fastest of \(rounds) runs each): a speedup of \(Self.format(ratio))×"
-        if ratio >= speedup.minimum { return .pass(measured) }
-        return .fail(measured + ", below the \(Self.format(speedup.minimum))× required. Split the work among the workers so they run at the same time"
-                     + " (CPU-bound Python code needs processes, e.g. multiprocessing.Pool, because threads share one interpreter lock),"
-                     + " and make each worker's share large compared with the cost of starting it")
+        return Self.judge(speedup, serial: serial, parallel: parallel, rounds: speedup.rounds)
+    }
+
+    /// The verdict on one serial and one parallel profile.
+    static func judge(_ speedup: Speedup, serial: CPUProfile, parallel: CPUProfile, rounds: Int) -> ScenarioVerdict {
+        let ratio = serial.quietSeconds / max(parallel.quietSeconds, 0.001)
+        let measured = "with 1 worker your program took \(format(serial.quietSeconds))s and \(format(serial.cpuSeconds))s of CPU,"
+            + " with \(speedup.workers) workers \(format(parallel.quietSeconds))s and \(format(parallel.cpuSeconds))s of CPU"
+            + " (quietest of \(rounds) run\(rounds == 1 ? "" : "s") each, time spent waiting for a busy machine's cores left out)"
+        if serial.idleFraction > 0.5 {
+            return .fail("with 1 worker your program spent \(format(serial.idleSeconds))s of its \(format(serial.wallSeconds))s neither computing"
+                         + " nor waiting for a core (sleeping or blocked), so its speedup says nothing about parallel work. Do the same"
+                         + " computation whatever the number of workers, and let more workers share it")
+        }
+        if parallel.cpuSeconds < 0.6 * serial.cpuSeconds {
+            return .fail(measured + ": with more workers it did much less work, so the time it saved was not gained by sharing the work."
+                         + " Do the same computation whatever the number of workers")
+        }
+        if ratio < speedup.minimum || parallel.peakConcurrency < 2 {
+            let concurrency = parallel.peakConcurrency < 2 ? "; no two of its processes or threads ever computed at the same time" : ""
+            return .fail(measured + ": a speedup of \(format(ratio))×, below the \(format(speedup.minimum))× required\(concurrency)."
+                         + " Split the work among the workers so they run at the same time"
+                         + " (CPU-bound Python code needs processes, e.g. multiprocessing.Pool, because threads share one interpreter lock),"
+                         + " and make each worker's share large compared with the cost of starting it")
+        }
+        return .pass(measured + ": a speedup of \(format(ratio))×")
     }
 
     static func format(_ value: Double) -> String { String(format: "%.2f", value) }
-}
-
-/// CPU time the whole machine spends, to tell when other work competes with a timed run.
-enum MachineLoad {
-    /// Busy CPU seconds of all cores since boot (from `/proc/stat`), or nil where unreadable.
-    static func busySeconds() -> Double? {
-        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return nil }
-        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
-        guard ticks.count >= 8 else { return nil }
-        // user nice system idle iowait irq softirq steal: everything but idle and iowait is busy.
-        let busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7]
-        return busy / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-}
-
-/// How many cores this grader may really use: its CPU affinity, capped by a cgroup CPU quota.
-enum AvailableCores {
-    static func count() -> Int {
-        var cores = ProcessInfo.processInfo.processorCount
-        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) {
-            let list = line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)
-            var allowed = 0
-            for range in list.split(separator: ",") {
-                let bounds = range.split(separator: "-").compactMap { Int($0) }
-                if bounds.count == 2 { allowed += bounds[1] - bounds[0] + 1 } else if bounds.count == 1 { allowed += 1 }
-            }
-            if allowed > 0 { cores = min(cores, allowed) }
-        }
-        if let quota = cgroupQuota() { cores = min(cores, max(1, Int(quota.rounded(.down)))) }
-        return cores
-    }
-
-    /// CPUs' worth of time the grader's cgroup may use (cgroup v2 `cpu.max` or v1 CFS quota).
-    static func cgroupQuota() -> Double? {
-        func read(_ path: String) -> String? {
-            (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        guard let membership = read("/proc/self/cgroup") else { return nil }
-        for line in membership.split(separator: "\n") {
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { continue }
-            let path = String(fields[2])
-            if fields[0] == "0", let max = read("/sys/fs/cgroup\(path)/cpu.max") {
-                let parts = max.split(separator: " ")
-                if parts.count == 2, let quota = Double(parts[0]), let period = Double(parts[1]), period > 0 { return quota / period }
-            }
-            if fields[1].split(separator: ",").contains("cpu"),
-               let quota = read("/sys/fs/cgroup/cpu,cpuacct\(path)/cpu.cfs_quota_us").flatMap(Double.init)
-                ?? read("/sys/fs/cgroup/cpu\(path)/cpu.cfs_quota_us").flatMap(Double.init),
-               let period = read("/sys/fs/cgroup/cpu,cpuacct\(path)/cpu.cfs_period_us").flatMap(Double.init)
-                ?? read("/sys/fs/cgroup/cpu\(path)/cpu.cfs_period_us").flatMap(Double.init),
-               quota > 0, period > 0 {
-                return quota / period
-            }
-        }
-        return nil
-    }
 }

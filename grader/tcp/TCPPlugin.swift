@@ -82,7 +82,12 @@ final class Conversation {
         case let .send(name, data, pieces, gap, pause):
             let connection = try self.connection(name)
             for (index, piece) in Self.split(data, into: pieces).enumerated() {
-                if index > 0 { try await Self.sleep(gap) }
+                if index > 0 {
+                    // The next piece goes once the program has read this one, so it arrives in
+                    // a read of its own however slowly the machine runs the program.
+                    _ = await connection.waitUntilRead(within: Self.readPatience)
+                    try await Self.sleep(gap)
+                }
                 do { try await connection.send(piece, within: 2) } catch let failure as ScenarioFailure {
                     // What the program said before it hung up often explains why it did.
                     let last = await connection.receiveUntilClosed(within: 0.1).bytes
@@ -92,7 +97,10 @@ final class Conversation {
             }
             let how = pieces == data.count && pieces > 1 ? " (byte by byte)" : pieces > 1 ? " (in \(pieces) pieces)" : ""
             sentSinceExpect[name, default: []].append("\(Quoted(data))\(how)")
-            try await Self.sleep(pause)
+            if pause > 0 {
+                _ = await connection.waitUntilRead(within: Self.readPatience)
+                try await Self.sleep(pause)
+            }
         case let .expect(name, expectation, within):
             try await expect(expectation, from: name, within: within)
         case let .expectClose(name, within):
@@ -101,6 +109,8 @@ final class Conversation {
             case .closed([]): break
             case let .closed(bytes):
                 throw ScenarioFailure(context(name) + "expected your program to close the connection; it sent \(Quoted(bytes)) first")
+            case let .overflowed(bytes):
+                throw ScenarioFailure(context(name) + Self.flood(bytes))
             case let .timedOut(bytes), let .matched(bytes):
                 let extra = bytes.isEmpty ? "" : " (it sent \(Quoted(bytes)))"
                 throw ScenarioFailure(context(name) + "expected your program to close the connection within \(Feedback.seconds(within)); it kept it open\(extra)")
@@ -112,7 +122,7 @@ final class Conversation {
             case .timedOut([]): break
             case .closed([]):
                 throw ScenarioFailure(context(name) + "expected your program to keep the connection open, quietly, for \(Feedback.seconds(during)); it closed it" + stopped())
-            case let .matched(bytes), let .timedOut(bytes), let .closed(bytes):
+            case let .matched(bytes), let .timedOut(bytes), let .closed(bytes), let .overflowed(bytes):
                 throw ScenarioFailure(context(name) + "expected nothing back yet; got \(Quoted(bytes))")
             }
         case let .shutdown(name):
@@ -164,6 +174,8 @@ final class Conversation {
         case let .closed(bytes):
             throw ScenarioFailure(lead + (bytes.isEmpty ? "got nothing" : "got only \(Quoted(bytes))")
                                   + ", then your program closed the connection" + stopped())
+        case let .overflowed(bytes):
+            throw ScenarioFailure(lead + Self.flood(bytes))
         }
         sentSinceExpect[name] = []
     }
@@ -190,6 +202,10 @@ final class Conversation {
         return ""
     }
 
+    /// How long the driver waits for the program to read what it sent before going on anyway
+    /// (a program that does not read is then caught by the steps that follow).
+    static let readPatience = 2.0
+
     static func split(_ data: [UInt8], into pieces: Int) -> [[UInt8]] {
         guard pieces > 1 else { return [data] }
         var result: [[UInt8]] = []
@@ -200,6 +216,12 @@ final class Conversation {
             start = end
         }
         return result
+    }
+
+    /// What the student reads when their program flooded the connection.
+    static func flood(_ bytes: [UInt8]) -> String {
+        "your program sent more than \(DriverConnection.bufferLimit >> 20) MiB without what was expected (it began \(Quoted(bytes, limit: 60)));"
+            + " the driver stopped reading. Send only the reply the protocol asks for"
     }
 
     static func sleep(_ seconds: Double) async throws {

@@ -127,7 +127,7 @@ struct TCPConfig {
                 if bytewise && pieceCount != nil {
                     fields.report("give either bytewise or pieces, not both", at: node.location, key: "pieces")
                 }
-                let gap = Fields.seconds(fields, "gap", default: 0.02)
+                let gap = Fields.seconds(fields, "gap", default: 0)
                 let pause = Fields.seconds(fields, "pause", default: 0)
                 guard let data else { continue }
                 let bytes = Array(data.utf8)

@@ -1,0 +1,102 @@
+import Catalog
+import Foundation
+import Grading
+import PluginKit
+import Testing
+import TestSupport
+
+extension GradingRuns {
+/// The speedup check judges parallel work from the scheduler's accounting, so it gives the same
+/// verdict on a quiet machine and on one busy with other work, and cannot be fooled by a
+/// program that merely sleeps less when given more workers.
+@Suite struct SpeedupTests {
+    static let scenario = """
+      - name: faster
+        plugin: process
+        points: 1
+        args: ["{workers}", "300000"]
+        stdout: "25997"
+        speedup: { workers: 2, minimum: 1.3, rounds: 2 }
+    """
+
+    static var solution: String {
+        get throws {
+            try String(contentsOf: Repository.root.appendingPathComponent("exercises/mp-pool/solution/primes.py"), encoding: .utf8)
+        }
+    }
+
+    func grade(_ program: String) async throws -> ScenarioOutcome {
+        let workspace = try Workspace()
+        try workspace.exercise("speed", entry: "primes.py", wall: "60s", scenarios: Self.scenario, points: 1)
+        return try #require(try await workspace.grade("speed", ["primes.py": program]).first)
+    }
+
+    @Test func aProgramThatOnlySleepsWithOneWorkerFails() async throws {
+        // With one worker it sleeps 2 s; with two it prints the answer at once: a "speedup" of
+        // many times, with no parallel work at all.
+        let sleeper = """
+        import sys, time
+        if sys.argv[1] == "1":
+            time.sleep(2)
+        print(25997)
+
+        """
+        let outcome = try await grade(sleeper)
+        guard AvailableCores.count() >= 2 else { return #expect(outcome.outcome == .skipped) }
+        #expect(outcome.outcome == .failed && !outcome.isGraderFault, "\(outcome.message)")
+        #expect(outcome.message.contains("neither computing nor waiting for a core"), "\(outcome.message)")
+    }
+
+    @Test func aProgramThatComputesLessWithMoreWorkersFails() async throws {
+        // With one worker it burns CPU for nothing before answering.
+        let waster = """
+        import sys, time
+        if sys.argv[1] == "1":
+            end = time.process_time() + 1.5
+            while time.process_time() < end:
+                pass
+        print(25997)
+
+        """
+        let outcome = try await grade(waster)
+        guard AvailableCores.count() >= 2 else { return #expect(outcome.outcome == .skipped) }
+        #expect(outcome.outcome == .failed && !outcome.isGraderFault, "\(outcome.message)")
+        #expect(outcome.message.contains("much less work"), "\(outcome.message)")
+    }
+
+    @Test func theReferenceSolutionPassesOnAQuietAndOnABusyMachine() async throws {
+        let solution = try Self.solution
+        let quiet = try await grade(solution)
+        guard AvailableCores.count() >= 2 else { return #expect(quiet.outcome == .skipped) }
+        #expect(quiet.outcome == .passed, "quiet: \(quiet.message)")
+        let hogs = try CPUHogs(count: 2)
+        defer { hogs.stop() }
+        let busy = try await grade(solution)
+        #expect(busy.outcome == .passed, "with two CPU hogs: \(busy.message)")
+    }
+
+    @Test func aSerialPoolFailsOnABusyMachine() async throws {
+        let serial = try String(contentsOf: Repository.root.appendingPathComponent("exercises/mp-pool/broken/serial/primes.py"), encoding: .utf8)
+        let hogs = try CPUHogs(count: 2)
+        defer { hogs.stop() }
+        let outcome = try await grade(serial)
+        guard AvailableCores.count() >= 2 else { return #expect(outcome.outcome == .skipped) }
+        #expect(outcome.outcome == .failed && !outcome.isGraderFault, "\(outcome.message)")
+    }
+
+    @Test func twoSubmissionsGradedAtOnceBothGetTheirScore() async throws {
+        let registry = try Workspace.registry()
+        let catalog = try CatalogLoader(root: Repository.root, parameterChecker: registry).load()
+        let exercise = try #require(catalog.exercise("mp-pool"))
+        let grader = try Grader(registry: registry)
+        let input = GradingInput(exercise: exercise.definition, exerciseFiles: exercise.files,
+                                 submission: ExerciseChecker.submission(from: exercise, folder: exercise.definition.solution))
+        async let first = grader.grade(input)
+        async let second = grader.grade(input)
+        for outcomes in await [first, second] {
+            let score = outcomes.reduce(0) { $0 + $1.points }
+            #expect(score == exercise.definition.points, "\(outcomes.map { "\($0.name): \($0.message)" })")
+        }
+    }
+}
+}
