@@ -99,9 +99,10 @@ public struct Grader: Sendable {
         }
         let policy = policy(for: input.exercise)
         if let problem = SubmissionFit.problem(input.submission, limits: policy.limits) { return .fail(problem) }
+        let needs = plugin.needs(scenario)
         let reservation: CoreReservation
         do {
-            reservation = try await reservations.reserve(plugin.needs(scenario))
+            reservation = try await reservations.reserve(needs)
         } catch is CancellationError {
             return .fail("the scenario was cancelled")
         } catch {
@@ -111,13 +112,13 @@ public struct Grader: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            let (verdict, load) = await attemptOnce(plugin, scenario, of: input, policy: policy)
-            guard verdict.outcome == .failed, !verdict.message.hasPrefix(GradingError.faultPrefix), load.machineWasSlow,
-                  !Task.isCancelled else { return verdict }
+            let (verdict, deadlineFired, load) = await attemptOnce(plugin, scenario, of: input, policy: policy)
+            guard verdict.outcome == .failed, !verdict.message.hasPrefix(GradingError.faultPrefix), !needs.accountsForLoad,
+                  load.machineWasSlow, !Task.isCancelled else { return verdict }
             if attempt < Self.attemptsWhenSlow { continue }
-            // Still failing, and the machine was so busy that the failure may be its own: not
-            // the student's verdict. The pool retries the job later.
-            if load.overwhelmed {
+            // The scenario's deadline fired every time, and the machine was so busy that the
+            // deadline may be its fault: not the student's verdict. The pool retries the job later.
+            if deadlineFired && load.overwhelmed {
                 return .fail(GradingError.graderFault("the grading machine was too busy to judge this scenario fairly"
                                                       + " (\(load.summary)) in \(attempt) attempts; grade again when it is quieter").description)
             }
@@ -127,47 +128,49 @@ public struct Grader: Sendable {
 
     /// One run of a scenario in a fresh cell, watched for a machine too slow to judge it.
     private func attemptOnce(_ plugin: any ScenarioPlugin, _ scenario: Scenario, of input: GradingInput,
-                             policy: SandboxPolicy) async -> (ScenarioVerdict, LoadReport) {
+                             policy: SandboxPolicy) async -> (ScenarioVerdict, deadlineFired: Bool, LoadReport) {
         let cell: Cell
         do {
             cell = try await Cell.open(policy: policy, files: input.submission)
         } catch {
-            return (.fail(GradingError.graderFault("the sandbox failed: \(error)").description), .quiet)
+            return (.fail(GradingError.graderFault("the sandbox failed: \(error)").description), false, .quiet)
         }
         let run = ScenarioRun(scenario: scenario, exercise: input.exercise, exerciseFiles: input.exerciseFiles,
                               cell: cell, interpreter: python)
         let watch = LoadWatch { cell.hostProcessIDs() + run.startedPrograms.compactMap(\.process.hostProcessID) }
         let watching = Task { await watch.run() }
-        let verdict = await Self.drive(plugin, run, timeout: input.exercise.limits.wall.seconds + 5)
+        let (verdict, deadlineFired) = await Self.drive(plugin, run, timeout: input.exercise.limits.wall.seconds + 5)
         watching.cancel()
         _ = await watching.value
         for program in run.startedPrograms { await program.stop() }
         await cell.close()
-        return (verdict, watch.report())
+        return (verdict, deadlineFired, watch.report())
     }
 
     /// Runs a plugin with a hard deadline, turning its errors into verdicts.
-    static func drive(_ plugin: any ScenarioPlugin, _ run: ScenarioRun, timeout: Double) async -> ScenarioVerdict {
-        await withTaskGroup(of: ScenarioVerdict?.self) { group in
+    /// Every wait in PluginKit ends when its task is cancelled, so the plugin's task ends
+    /// promptly once the deadline fires. The flag says whether it did.
+    static func drive(_ plugin: any ScenarioPlugin, _ run: ScenarioRun, timeout: Double) async -> (ScenarioVerdict, deadlineFired: Bool) {
+        await withTaskGroup(of: (ScenarioVerdict, Bool)?.self) { group in
             group.addTask {
                 do {
-                    return try await plugin.run(run)
+                    return (try await plugin.run(run), false)
                 } catch let failure as ScenarioFailure {
-                    return .fail(failure.message)
+                    return (.fail(failure.message), false)
                 } catch is CancellationError {
                     return nil
                 } catch {
-                    return .fail(GradingError.graderFault("\(error)").description)
+                    return (.fail(GradingError.graderFault("\(error)").description), false)
                 }
             }
             group.addTask {
-                try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
-                return Task.isCancelled ? nil : .fail("the scenario did not finish within \(Feedback.seconds(timeout)); your program may be stuck")
+                do { try await Task.sleep(nanoseconds: UInt64(timeout * 1e9)) } catch { return nil }
+                return (.fail("the scenario did not finish within \(Feedback.seconds(timeout)); your program may be stuck"), true)
             }
-            var verdict: ScenarioVerdict = .fail("the scenario was cancelled")
-            if let first = await group.next(), let value = first { verdict = value }
+            var outcome: (ScenarioVerdict, Bool) = (.fail("the scenario was cancelled"), false)
+            if let first = await group.next(), let value = first { outcome = value }
             group.cancelAll()
-            return verdict
+            return outcome
         }
     }
 }

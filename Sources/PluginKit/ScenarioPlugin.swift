@@ -36,10 +36,14 @@ public struct ScenarioNeeds: Sendable, Hashable {
     public var cores: Int
     /// All the machine's cores, whatever `cores` says.
     public var exclusive: Bool
+    /// The plugin's verdict already leaves out what machine load did (e.g. it judges from CPU
+    /// accounting), so the grader does not run the scenario again when the machine was slow.
+    public var accountsForLoad: Bool
 
-    public init(cores: Int = 0, exclusive: Bool = false) {
+    public init(cores: Int = 0, exclusive: Bool = false, accountsForLoad: Bool = false) {
         self.cores = max(0, cores)
         self.exclusive = exclusive
+        self.accountsForLoad = accountsForLoad
     }
 
     public static let nothing = ScenarioNeeds()

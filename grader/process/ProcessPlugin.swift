@@ -99,7 +99,7 @@ public struct ProcessPlugin: ScenarioPlugin {
     public func needs(_ scenario: Scenario) -> ScenarioNeeds {
         do {
             guard let speedup = try scenario.readParameters({ Config($0) }).speedup else { return .nothing }
-            return ScenarioNeeds(cores: speedup.workers)
+            return ScenarioNeeds(cores: speedup.workers, accountsForLoad: true)
         } catch {
             return .nothing
         }
@@ -146,7 +146,7 @@ public struct ProcessPlugin: ScenarioPlugin {
         _ = await sampling?.value
         try Task.checkCancellation()
         return Outcome(result: result, timedOut: finished == nil || result.verdict == .wallTimeout, limit: limit, command: program.command,
-                       profile: profiler?.profile(wallSeconds: result.wallSeconds))
+                       profile: profiler?.profile(wallSeconds: result.wallSeconds, cpuSeconds: result.cpuSeconds))
     }
 
     struct Outcome {
@@ -213,7 +213,16 @@ public struct ProcessPlugin: ScenarioPlugin {
             throw DriverError("this kernel keeps no per-thread scheduler accounting (/proc/<pid>/schedstat), which the speedup check needs")
         }
         var serial: CPUProfile?, parallel: CPUProfile?
-        for round in 1...speedup.rounds {
+        var round = 0
+        // A program short of the mark gets up to three times as many rounds: a coordinator
+        // process kept waiting for a core now and then leaves its workers idle, which no
+        // accounting can give back; the quietest runs show what the program can do.
+        func shortOfTheMark() -> Bool {
+            guard let serial, let parallel else { return true }
+            return serial.quietSeconds / max(parallel.quietSeconds, 0.001) < speedup.minimum
+        }
+        while round < speedup.rounds || (round < speedup.rounds * 3 && shortOfTheMark()) {
+            round += 1
             for workers in [1, speedup.workers] {
                 let outcome = try await runOnce(run, config: config, workers: workers, profiledOn: speedup.workers)
                 if let problem = problem(with: outcome, config: config) {
@@ -231,7 +240,7 @@ public struct ProcessPlugin: ScenarioPlugin {
         guard let serial, let parallel else {
             return .fail("your program ended too quickly to be measured; give each worker more to do")
         }
-        return Self.judge(speedup, serial: serial, parallel: parallel, rounds: speedup.rounds)
+        return Self.judge(speedup, serial: serial, parallel: parallel, rounds: round)
     }
 
     /// The verdict on one serial and one parallel profile.
@@ -249,8 +258,8 @@ public struct ProcessPlugin: ScenarioPlugin {
             return .fail(measured + ": with more workers it did much less work, so the time it saved was not gained by sharing the work."
                          + " Do the same computation whatever the number of workers")
         }
-        if ratio < speedup.minimum || parallel.peakConcurrency < 2 {
-            let concurrency = parallel.peakConcurrency < 2 ? "; no two of its processes or threads ever computed at the same time" : ""
+        if ratio < speedup.minimum {
+            let concurrency = "; on average \(format(parallel.concurrency)) of its processes or threads computed at once"
             return .fail(measured + ": a speedup of \(format(ratio))×, below the \(format(speedup.minimum))× required\(concurrency)."
                          + " Split the work among the workers so they run at the same time"
                          + " (CPU-bound Python code needs processes, e.g. multiprocessing.Pool, because threads share one interpreter lock),"
