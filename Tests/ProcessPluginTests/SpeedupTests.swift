@@ -100,3 +100,30 @@ extension GradingRuns {
     }
 }
 }
+
+extension GradingRuns {
+/// `order-by` lets concurrent output interleave while each group keeps its order.
+@Suite struct OutputOrderTests {
+    @Test func linesOfOneGroupMustKeepTheirOrder() async throws {
+        let workspace = try Workspace()
+        try workspace.exercise("order", scenarios: """
+          - name: in order per producer
+            plugin: process
+            points: 1
+            stdout:
+              compare: sorted-lines
+              order-by: '^item (\\d+)-'
+              expect: |
+                item 0-0
+                item 0-1
+                item 1-0
+                item 1-1
+        """, points: 1)
+        let interleaved = try await workspace.grade("order", ["main.py": "print('item 1-0\\nitem 0-0\\nitem 1-1\\nitem 0-1')\n"])
+        #expect(interleaved.first?.outcome == .passed, "\(interleaved.first?.message ?? "")")
+        let swapped = try await workspace.grade("order", ["main.py": "print('item 0-1\\nitem 1-0\\nitem 0-0\\nitem 1-1')\n"])
+        let message = swapped.first?.message ?? ""
+        #expect(swapped.first?.outcome == .failed && message.contains("not in the right order"), "\(message)")
+    }
+}
+}

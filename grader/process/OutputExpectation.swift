@@ -23,11 +23,15 @@ public struct OutputExpectation: Sendable, Hashable {
     public var mode: Mode
     public var expected: String
     public var tolerance: Double
+    /// With `sorted-lines`: a regular expression whose first group names a line's group (say,
+    /// the producer in `consumed item 2-7`); lines of one group must keep the order of `expect`.
+    public var orderBy: String?
 
-    public init(mode: Mode, expected: String, tolerance: Double = 1e-9) {
+    public init(mode: Mode, expected: String, tolerance: Double = 1e-9, orderBy: String? = nil) {
         self.mode = mode
         self.expected = expected
         self.tolerance = tolerance
+        self.orderBy = orderBy
     }
 
     /// Reads `key` as either plain text (compared as `lines`) or a mapping
@@ -58,9 +62,18 @@ public struct OutputExpectation: Sendable, Hashable {
                 object.report("tolerance only applies to compare: numbers or compare: json", at: node.location, key: "tolerance")
             }
         }
+        let orderBy = Fields.pattern(object, "order-by")
+        if let orderBy, let node = object.value("order-by") {
+            if mode != .sortedLines {
+                object.report("order-by only applies to compare: sorted-lines", at: node.location, key: "order-by")
+            } else if ((try? NSRegularExpression(pattern: orderBy))?.numberOfCaptureGroups ?? 0) < 1 {
+                object.report("order-by needs a group in parentheses that names a line's group, e.g. '^consumed item (\\d+)-'",
+                              at: node.location, key: "order-by")
+            }
+        }
         object.rejectUnknownKeys()
         guard let expected, let expectedNode else { return nil }
-        let expectation = OutputExpectation(mode: mode, expected: expected, tolerance: tolerance)
+        let expectation = OutputExpectation(mode: mode, expected: expected, tolerance: tolerance, orderBy: orderBy)
         if let problem = expectation.problemWithExpected() {
             object.report(problem, at: expectedNode.location, key: "expect")
             return nil
@@ -89,7 +102,8 @@ public struct OutputExpectation: Sendable, Hashable {
         case .lines:
             return compareLines(Self.lines(actual), Self.lines(expected), stream: stream)
         case .sortedLines:
-            return compareMultisets(Self.lines(actual).filter { !$0.isEmpty }, Self.lines(expected).filter { !$0.isEmpty }, stream: stream)
+            let got = Self.lines(actual).filter { !$0.isEmpty }, want = Self.lines(expected).filter { !$0.isEmpty }
+            return compareMultisets(got, want, stream: stream) ?? orderBy.flatMap { compareOrder(got, want, by: $0, stream: stream) }
         case .regex:
             let text = actual.trimmingCharacters(in: .newlines)
             let pattern = (try? NSRegularExpression(pattern: "^(?:\(expected))$"))
@@ -151,6 +165,29 @@ public struct OutputExpectation: Sendable, Hashable {
             parts.append("\(total) \(kind) line\(total == 1 ? "" : "s"), e.g. \(extra.prefix(3).map { Quoted($0.key).description }.joined(separator: ", "))")
         }
         return "\(stream) (compared in any order, \(actual.count) lines against \(expected.count) expected): " + parts.joined(separator: "; ")
+    }
+
+    /// Lines of each group (the first capture of `pattern`) in the expected order.
+    private func compareOrder(_ actual: [String], _ expected: [String], by pattern: String, stream: String) -> String? {
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return nil }
+        func group(_ line: String) -> String? {
+            guard let match = regex.firstMatch(in: line, range: NSRange(line.startIndex..., in: line)),
+                  let range = Range(match.range(at: 1), in: line) else { return nil }
+            return String(line[range])
+        }
+        var wanted: [String: [String]] = [:]
+        for line in expected { if let key = group(line) { wanted[key, default: []].append(line) } }
+        var seen: [String: Int] = [:]
+        for line in actual {
+            guard let key = group(line), let order = wanted[key] else { continue }
+            let index = seen[key, default: 0]
+            seen[key] = index + 1
+            if index < order.count && order[index] != line {
+                return "\(stream) has the right lines but not in the right order: of the lines of \(Quoted(key)),"
+                    + " \(Quoted(order[index])) must come next, before \(Quoted(line))"
+            }
+        }
+        return nil
     }
 
     private func compareWords(_ actual: String, stream: String) -> String? {

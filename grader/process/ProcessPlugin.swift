@@ -18,7 +18,7 @@ public struct ProcessPlugin: ScenarioPlugin {
         [
             ParameterDescription("args", "list of text", "arguments replacing the exercise's entry.args ({workers} is filled in too)"),
             ParameterDescription("stdin", "text", "what the program reads on standard input (default: nothing)"),
-            ParameterDescription("stdout", "text or {compare, expect, tolerance}",
+            ParameterDescription("stdout", "text or {compare, expect, tolerance, order-by}",
                                  "expected standard output; compare is exact, lines (default), sorted-lines, regex, numbers or json"),
             ParameterDescription("stderr", "text or {compare, expect, tolerance}", "expected standard error (default: not checked)"),
             ParameterDescription("exit-code", "integer", "expected exit status (default 0)"),
@@ -128,25 +128,25 @@ public struct ProcessPlugin: ScenarioPlugin {
             + " look for data shared between threads or processes without a lock, or work that can be lost or done twice"
     }
 
-    /// One run, cut short (and explained) when it outlives the scenario's timeout; with
-    /// `profiledOn` cores, its tree's scheduler accounting is sampled meanwhile.
-    func runOnce(_ run: ScenarioRun, config: Config, workers: Int, profiledOn cores: Int? = nil) async throws -> Outcome {
+    /// One run, cut short (and explained) when it outlives the scenario's timeout; its tree's
+    /// scheduler accounting is sampled meanwhile (`cores`: what a quiet machine would give it).
+    func runOnce(_ run: ScenarioRun, config: Config, workers: Int, profiledOn cores: Int = 1) async throws -> Outcome {
         let template = config.arguments ?? run.exercise.entry.arguments
         let arguments = template.map { $0.replacingOccurrences(of: "{workers}", with: String(workers)) }
         let stdin: StandardInput = config.stdin.map { .bytes(Array($0.utf8)) } ?? .null
         let program = try await run.start(arguments: arguments, stdin: stdin)
         let limit = config.timeout ?? run.exercise.limits.wall.seconds
         let process = program.process
-        let profiler = cores.map { cores in CPUProfiler(cores: cores) { process.hostProcessID.map { [$0] } ?? [] } }
-        let sampling = profiler.map { profiler in Task { await profiler.run() } }
+        let profiler = CPUProfiler(cores: cores) { process.hostProcessID.map { [$0] } ?? [] }
+        let sampling = Task { await profiler.run() }
         let finished = await process.result(within: limit)
         let result: RunResult
         if let finished { result = finished } else { result = await process.resultOrKill() }
-        sampling?.cancel()
-        _ = await sampling?.value
+        sampling.cancel()
+        await sampling.value
         try Task.checkCancellation()
         return Outcome(result: result, timedOut: finished == nil || result.verdict == .wallTimeout, limit: limit, command: program.command,
-                       profile: profiler?.profile(wallSeconds: result.wallSeconds, cpuSeconds: result.cpuSeconds))
+                       profile: profiler.profile(wallSeconds: max(result.wallSeconds, finished == nil ? limit : 0), cpuSeconds: result.cpuSeconds))
     }
 
     struct Outcome {
@@ -154,17 +154,16 @@ public struct ProcessPlugin: ScenarioPlugin {
         var timedOut: Bool
         var limit: Double
         var command: String
-        var profile: CPUProfile?
+        var profile: CPUProfile
     }
 
     /// What is wrong with one run, or nil.
     func problem(with outcome: Outcome, config: Config) -> String? {
         let result = outcome.result
         if outcome.timedOut {
-            let seconds = max(result.wallSeconds, outcome.limit)
-            // A blocked program sleeps; a livelocked or looping one keeps the CPU busy.
-            let busy = result.cpuSeconds / max(seconds, 0.001)
-            let diagnosis = busy < 0.3
+            // A blocked program sleeps; a livelocked or looping one keeps wanting a CPU (computing,
+            // or waiting for a core on a busy machine, which is no sign of a deadlock).
+            let diagnosis = outcome.profile.sampled && outcome.profile.idleFraction > 0.7
                 ? "it was mostly idle (\(Feedback.seconds(result.cpuSeconds)) of CPU), which points to a deadlock: threads or processes"
                     + " waiting for each other forever (a lock never released, a join on a worker that waits for more input, a queue get() with no sentinel)"
                 : "it kept the CPU busy (\(Feedback.seconds(result.cpuSeconds)) of CPU), which points to a livelock or an endless loop:"
@@ -228,7 +227,8 @@ public struct ProcessPlugin: ScenarioPlugin {
                 if let problem = problem(with: outcome, config: config) {
                     return .fail("with {workers}=\(workers) (round \(round)): " + problem)
                 }
-                guard let profile = outcome.profile, profile.sampled else { continue }
+                let profile = outcome.profile
+                guard profile.sampled else { continue }
                 // The quietest run of each kind is the one least disturbed by anything.
                 if workers == 1 {
                     if serial.map({ profile.quietSeconds < $0.quietSeconds }) ?? true { serial = profile }
