@@ -154,15 +154,20 @@ public final class CPUProfiler: @unchecked Sendable {
 
     /// Whether a thread is in state R (running or waiting for a core), from its `stat` line.
     static func isRunnable(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 512)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return false }
+        guard let line = readHead(path, upTo: 512) else { return false }
         // "pid (comm) S …": the state follows the last ')', since comm may hold anything.
-        guard let close = buffer[0..<count].lastIndex(of: UInt8(ascii: ")")), close + 2 < count else { return false }
-        return buffer[close + 2] == UInt8(ascii: "R")
+        guard let close = line.lastIndex(of: UInt8(ascii: ")")), close + 2 < line.endIndex else { return false }
+        return line[close + 2] == UInt8(ascii: "R")
+    }
+
+    /// The first bytes of a small `/proc` file (one read: the kernel fills it at once).
+    static func readHead(_ path: String, upTo capacity: Int) -> ArraySlice<UInt8>? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: capacity)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        return count > 0 ? buffer[0..<count] : nil
     }
 
     /// One thread's scheduler counters: CPU time and time waiting for a core (ns), time slices.
@@ -174,13 +179,7 @@ public final class CPUProfiler: @unchecked Sendable {
 
     /// `cpu-ns wait-ns slices` of one thread.
     static func schedstat(_ path: String) -> Counters? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 96)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        let fields = buffer[0..<count].split(separator: 32)
+        guard let fields = readHead(path, upTo: 96)?.split(separator: 32) else { return nil }
         guard fields.count >= 3, let cpu = UInt64(String(decoding: fields[0], as: UTF8.self)),
               let wait = UInt64(String(decoding: fields[1], as: UTF8.self)),
               let slices = UInt64(String(decoding: fields[2], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }

@@ -356,20 +356,16 @@ enum CellSockets {
         return nil
     }
 
-    static func remotePort(_ fd: Int32) -> Int {
-        var address = sockaddr_in()
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
+    static func remotePort(_ fd: Int32) -> Int { port(fd, getpeername) }
 
-    static func localPort(_ fd: Int32) -> Int {
+    static func localPort(_ fd: Int32) -> Int { port(fd, getsockname) }
+
+    /// The port of one end of a socket, as `getsockname` or `getpeername` reads it.
+    private static func port(_ fd: Int32, _ name: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) -> Int {
         var address = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { name(fd, $0, &length) }
         }
         return Int(UInt16(bigEndian: address.sin_port))
     }

@@ -17,6 +17,14 @@ struct CheckCommand: AsyncParsableCommand {
     @Argument(help: "Exercise ids (default: every exercise).")
     var ids: [String] = []
 
+    @Option(name: .customLong("cpu-hogs"),
+            help: "Start this many CPU-burning processes for the duration of the check, to prove the verdicts do not depend on machine load.")
+    var cpuHogs: Int = 0
+
+    func validate() throws {
+        guard cpuHogs >= 0 else { throw ValidationError("--cpu-hogs must be 0 or more") }
+    }
+
     func run() async throws {
         let registry = try grading.registry(catalog: catalog.root)
         let loaded = try CatalogLoader(root: catalog.root, parameterChecker: registry).load()
@@ -24,6 +32,9 @@ struct CheckCommand: AsyncParsableCommand {
         guard unknown.isEmpty else { throw CLIError("no exercise \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")) under \(catalog.root.path)/exercises") }
         let exercises = ids.isEmpty ? loaded.exercises : ids.compactMap { loaded.exercise($0) }
         let checker = ExerciseChecker(grader: try grading.grader(registry: registry))
+        let hogs = cpuHogs > 0 ? try CPUHogs(count: cpuHogs) : nil
+        defer { hogs?.stop() }
+        if cpuHogs > 0 { print("running with \(cpuHogs) CPU-burning process\(cpuHogs == 1 ? "" : "es") beside the check") }
 
         var table = TextTable("EXERCISE", "VARIANT", "SCORE", "MUST FAIL", "FAILED", "OK")
         var bad: [String] = []
