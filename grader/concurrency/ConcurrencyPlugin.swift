@@ -112,9 +112,12 @@ public struct ConcurrencyPlugin: ScenarioPlugin {
         }
         sampler.sample()
         watching.cancel()
+        // Whether it had stopped on its own, before the driver hung up (a serial server may
+        // crash on the connections closed under it, which says nothing more).
+        let stoppedEarly = program.hasExited
         for connection in connections { connection.close() }
 
-        let verdict = Self.judge(outcomes, config: config, bound: bound, patience: patience, program: program)
+        let verdict = Self.judge(outcomes, config: config, bound: bound, patience: patience, program: program, stoppedEarly: stoppedEarly)
         if !verdict.passed { return verdict }
         return Self.judgeThreads(sampler.peaks, config: config)
     }
@@ -196,7 +199,7 @@ public struct ConcurrencyPlugin: ScenarioPlugin {
     }
 
     static func judge(_ outcomes: [ClientOutcome], config: ConcurrencyConfig, bound: Double, patience: Double,
-                      program: StudentProgram) -> ScenarioVerdict {
+                      program: StudentProgram, stoppedEarly: Bool) -> ScenarioVerdict {
         for outcome in outcomes { if case let .wrong(message) = outcome { return .fail(message + stopped(program)) } }
         let who = describeClients(config)
         let answered = outcomes.filter(\.isAnswered).count
@@ -208,7 +211,7 @@ public struct ConcurrencyPlugin: ScenarioPlugin {
                 message += ". Client \(client) got " + (got.isEmpty ? "nothing" : "only \(Quoted(got))")
                 message += closed ? ", then your server closed its connection" : ""
             }
-            if program.hasExited { return .fail(message + stopped(program)) }
+            if stoppedEarly { return .fail(message + stopped(program)) }
             return .fail(message + (answered > 0 || config.mode == .interleaved ? speedHint : ""))
         }
         let last = outcomes.compactMap(\.answerTime).max() ?? 0
