@@ -1,8 +1,10 @@
 """Hidden tests of the thread-counter exercise: Counter used from threads of the test's own."""
 import sys
 import threading
+import time
 import unittest
 
+import counter as module
 from counter import Counter
 
 
@@ -20,16 +22,27 @@ def hammer(counter, threads, increments):
 
 class TestThreads(unittest.TestCase):
     def setUp(self):
-        # As in counter.py: switch threads very often, so that a race shows in every run.
+        # A checked() that pauses lets another thread run between the read and the write in
+        # every increment, so a missing lock loses increments in every run, however busy
+        # the machine is; with a lock the pause only makes the others wait.
+        self.original = module.checked
+
+        def slow_checked(value):
+            time.sleep(0.0002)
+            return self.original(value)
+
+        module.checked = slow_checked
         sys.setswitchinterval(1e-5)
 
+    def tearDown(self):
+        module.checked = self.original
+
     def test_concurrent_increments_are_never_lost(self):
-        for attempt in range(3):
-            counter = Counter()
-            hammer(counter, 8, 5000)
-            self.assertEqual(counter.value, 40000,
-                             f"8 threads of the tests' own called increment() 5000 times each (attempt {attempt + 1} of 3):"
-                             " Counter.increment itself must be safe, whoever calls it")
+        counter = Counter()
+        hammer(counter, 8, 100)
+        self.assertEqual(counter.value, 800,
+                         "8 threads of the tests' own called increment() 100 times each, with checked() taking a moment:"
+                         " Counter.increment itself must be safe, whoever calls it")
 
 
 class TestFailures(unittest.TestCase):
