@@ -4,6 +4,11 @@ import socket
 import sys
 
 
+def shout(line: bytes) -> bytes:
+    # Decode whole lines only: a recv() may end in the middle of a UTF-8 character.
+    return line.decode("utf-8", errors="replace").upper().encode("utf-8") + b"\n"
+
+
 def main() -> None:
     port = int(sys.argv[1])
     selector = selectors.DefaultSelector()
@@ -35,7 +40,7 @@ def main() -> None:
             if lines:
                 # Small answers to a client that reads them: sendall does not block for long.
                 client.setblocking(True)
-                client.sendall(b"".join(line.upper() + b"\n" for line in lines))
+                client.sendall(b"".join(shout(line) for line in lines))
                 client.setblocking(False)
 
 

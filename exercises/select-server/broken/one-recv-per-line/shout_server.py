@@ -24,7 +24,7 @@ def main() -> None:
                 selector.unregister(client)
                 client.close()
                 continue
-            client.sendall(data.strip().upper() + b"\n")
+            client.sendall(data.decode("utf-8", errors="replace").strip().upper().encode("utf-8") + b"\n")
 
 
 if __name__ == "__main__":

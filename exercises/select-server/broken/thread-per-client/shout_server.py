@@ -8,7 +8,7 @@ def serve(connection: socket.socket) -> None:
     with connection, connection.makefile("rb") as lines:
         for line in lines:
             if line.endswith(b"\n"):
-                connection.sendall(line.upper())
+                connection.sendall(line.decode("utf-8", errors="replace").upper().encode("utf-8"))
 
 
 def main() -> None:

@@ -1,0 +1,42 @@
+"""A counter that many threads increment at once without losing an update."""
+import sys
+import threading
+
+# Given: switch threads very often, so races show up in every test run as they would under load.
+sys.setswitchinterval(1e-5)
+
+
+def checked(value):
+    if value < 0:
+        raise ValueError("the counter went negative")
+    return value + 1
+
+
+class Counter:
+    def __init__(self):
+        self.value = 0
+
+    def increment(self):
+        # A lock made here is this call's own: no other call ever waits for it.
+        with threading.Lock():
+            self.value = checked(self.value)
+
+
+def main():
+    threads, increments = int(sys.argv[1]), int(sys.argv[2])
+    counter = Counter()
+
+    def work():
+        for _ in range(increments):
+            counter.increment()
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    print(counter.value)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""Answers only the request it was tried with, "time?", and ignores every other datagram."""
+import socket
+import sys
+import time
+
+
+def main() -> None:
+    port = int(sys.argv[1])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
+        server.bind(("127.0.0.1", port))
+        while True:
+            request, sender = server.recvfrom(2048)
+            if request.strip() == b"time?":
+                server.sendto(repr(time.time()).encode(), sender)
+
+
+if __name__ == "__main__":
+    main()
