@@ -63,7 +63,12 @@ extension SandboxSuite {
                                     pass
                     except OSError:
                         pass
-                # Every pid the kernel would let this program signal, then everything at once.
+                # Every pid it could trace or signal, then everything at once.
+                import ctypes
+                libc = ctypes.CDLL(None, use_errno=True)
+                for pid in range(1, 4096):
+                    if pid != os.getpid() and libc.ptrace(16, pid, 0, 0) == 0:   # PTRACE_ATTACH
+                        seen.append('traced %d' % pid)
                 for pid in range(2, 4096):
                     try:
                         os.kill(pid, 0)
