@@ -45,7 +45,10 @@ public final class DriverConnection: @unchecked Sendable {
     /// The cell's init, whose `/proc/<pid>/net/tcp` shows the program's side of this connection.
     private let cellInit: Int32?
 
-    init(fd: Int32, cellInit: Int32?) {
+    /// Wraps a connected stream socket (a cell's socket, or one end of a socketpair such as an
+    /// external plugin's channel) and takes ownership of `fd`. `cellInit`, when given, lets
+    /// `waitUntilRead` find the connection in that cell's `/proc/net/tcp`.
+    public init(fd: Int32, cellInit: Int32? = nil) {
         self.fd = fd
         self.cellInit = cellInit
         setNonBlocking(fd)
