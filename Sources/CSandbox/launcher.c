@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include "csandbox.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -59,6 +60,9 @@ struct cs_mount_attr {
 };
 
 #define CTL_FD 3
+// Driver uids sit above every possible pid (pid_max is at most 2^22), so they never meet a
+// student uid (base + pid).
+#define CS_DRIVER_UID_OFFSET (1u << 23)
 #define NEWROOT "/tmp"
 #define MAX_SPAWNS 64
 #define DRAIN_GRACE_NS 200000000ull
@@ -245,7 +249,8 @@ static int bind_into(const char *src, const char *dst, int readonly) {
 
 // MARK: - Building the cell's file system
 
-static int setup_fs(const cs_cell_config *cfg, uid_t uid, gid_t gid, char *err, size_t errlen) {
+static int setup_fs(const cs_cell_config *cfg, uid_t uid, gid_t gid, gid_t driver_gid, int *driver_fd, char *err,
+                    size_t errlen) {
     char path[4096], opts[256];
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
         set_err(err, errlen, "cannot make the mount tree private: %s", strerror(errno));
@@ -261,7 +266,7 @@ static int setup_fs(const cs_cell_config *cfg, uid_t uid, gid_t gid, char *err, 
     // and inode budget covers everything the program can write. It is staged
     // on /proc, where the real proc later hides it: unmounting a staging
     // point instead would cost an RCU grace period per cell.
-    static const char *dirs[] = {"/box", "/tmp", "/dev", "/dev/shm", "/proc", "/etc"};
+    static const char *dirs[] = {"/box", "/tmp", "/dev", "/dev/shm", "/proc", "/etc", "/driver"};
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
         snprintf(path, sizeof path, NEWROOT "%s", dirs[i]);
         if (mkdir(path, 0755) < 0) {
@@ -285,6 +290,22 @@ static int setup_fs(const cs_cell_config *cfg, uid_t uid, gid_t gid, char *err, 
         bind_into(NEWROOT "/proc/tmp", NEWROOT "/tmp", 0) < 0 ||
         bind_into(NEWROOT "/proc/shm", NEWROOT "/dev/shm", 0) < 0) {
         set_err(err, errlen, "cannot bind the work directories: %s", strerror(errno));
+        return -1;
+    }
+    // The driver domain's files: a tmpfs of their own (the student's disk budget is not
+    // theirs), staged beneath the work tmpfs where /proc will hide it. The grader keeps a
+    // descriptor of this writable mount; /driver is a read-only bind of it, group-readable
+    // by the driver domain only.
+    if (mkdir(NEWROOT "/proc/drv", 0700) < 0 ||
+        mount("cell-driver", NEWROOT "/proc/drv", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,nr_inodes=4096,mode=0750") < 0 ||
+        (!cfg->use_userns && chown(NEWROOT "/proc/drv", 0, driver_gid) < 0) ||
+        bind_into(NEWROOT "/proc/drv", NEWROOT "/driver", 1) < 0) {
+        set_err(err, errlen, "cannot prepare the driver domain's files: %s", strerror(errno));
+        return -1;
+    }
+    *driver_fd = open(NEWROOT "/proc/drv", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (*driver_fd < 0) {
+        set_err(err, errlen, "cannot open the driver domain's files: %s", strerror(errno));
         return -1;
     }
 
@@ -428,43 +449,100 @@ static void blank_inherited_arguments(void) {
 #endif
 
 #ifdef CS_AUDIT_ARCH
-#define DENY(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), \
-                 BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM)
+// System calls newer than some build hosts' headers; their numbers are shared by x86-64 and
+// aarch64 (the unified table every architecture uses since 424).
+#define NR_PIDFD_GETFD 438
+#define NR_QUOTACTL_FD 443
+#define NR_MEMFD_SECRET 447
+#define NR_PROCESS_MRELEASE 448
+#define NR_PROCESS_MADVISE 440
+#define NR_CACHESTAT 451
+#define NR_STATMOUNT 457
+#define NR_LISTMOUNT 458
+#define NR_OPEN_TREE_ATTR 467
+
 #define CLONE_NS_FLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | \
                         CLONE_NEWNET | CLONE_NEWCGROUP | 0x00000080 /* CLONE_NEWTIME */)
+#define RET(what) BPF_STMT(BPF_RET | BPF_K, (what))
+#define FAIL(err) RET(SECCOMP_RET_ERRNO | (err))
+#define LOAD(field) BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, field))
+#define IF_EQ(k, jt, jf) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (k), (jt), (jf))
+#define DENY(nr) IF_EQ((nr), 0, 1), FAIL(EPERM)
 
+// The filter every program of a cell runs under, both domains. What it refuses and why is
+// in Sources/Sandbox/README.md ("The seccomp filter"); keep the two in step.
 static int install_seccomp(void) {
     struct sock_filter filter[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CS_AUDIT_ARCH, 1, 0),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        LOAD(arch),
+        IF_EQ(CS_AUDIT_ARCH, 1, 0),
+        RET(SECCOMP_RET_KILL_PROCESS),
+        LOAD(nr),
 #if defined(__x86_64__)
         // x32 system calls would bypass the numbers below.
         BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        FAIL(EPERM),
 #endif
         // clone3 passes its flags in memory the filter cannot read; ENOSYS
         // makes libc fall back to clone, whose flags we can inspect.
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 4),
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+        IF_EQ(SYS_clone3, 0, 1),
+        FAIL(ENOSYS),
+        IF_EQ(SYS_clone, 0, 4),
+        LOAD(args[0]),
         BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_NS_FLAGS, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        FAIL(EPERM),
+        RET(SECCOMP_RET_ALLOW),
+        // Socket families are an allow-list: unix, inet, inet6, and netlink only for
+        // NETLINK_ROUTE (glibc's getaddrinfo asks it for the interfaces' addresses).
+        // Everything else (AF_VSOCK, which no network namespace confines, AF_PACKET,
+        // AF_ALG, AF_BLUETOOTH, …) fails as unsupported.
+        IF_EQ(SYS_socket, 0, 9),
+        LOAD(args[0]),
+        IF_EQ(AF_UNIX, 6, 0),
+        IF_EQ(AF_INET, 5, 0),
+        IF_EQ(AF_INET6, 4, 0),
+        IF_EQ(AF_NETLINK, 0, 2),
+        LOAD(args[2]),
+        IF_EQ(0 /* NETLINK_ROUTE */, 1, 0),
+        FAIL(EAFNOSUPPORT),
+        RET(SECCOMP_RET_ALLOW),
+        IF_EQ(SYS_socketpair, 0, 4),
+        LOAD(args[0]),
+        IF_EQ(AF_UNIX, 0, 1),
+        RET(SECCOMP_RET_ALLOW),
+        FAIL(EAFNOSUPPORT),
+        // Namespaces, mounts, and the file system's structure.
         DENY(SYS_unshare), DENY(SYS_setns), DENY(SYS_mount), DENY(SYS_umount2),
-        DENY(SYS_pivot_root), DENY(SYS_chroot), DENY(SYS_ptrace), DENY(SYS_process_vm_readv),
-        DENY(SYS_process_vm_writev), DENY(SYS_keyctl), DENY(SYS_add_key), DENY(SYS_request_key),
-        DENY(SYS_bpf), DENY(SYS_io_uring_setup), DENY(SYS_io_uring_enter), DENY(SYS_io_uring_register),
-        DENY(SYS_perf_event_open), DENY(SYS_userfaultfd), DENY(SYS_kexec_load),
-        DENY(SYS_kexec_file_load), DENY(SYS_init_module), DENY(SYS_finit_module),
-        DENY(SYS_delete_module), DENY(SYS_open_by_handle_at), DENY(SYS_name_to_handle_at),
-        DENY(SYS_fsopen), DENY(SYS_fsconfig), DENY(SYS_fsmount), DENY(SYS_fspick),
-        DENY(SYS_move_mount), DENY(SYS_open_tree), DENY(SYS_mount_setattr), DENY(SYS_swapon),
-        DENY(SYS_swapoff), DENY(SYS_reboot), DENY(SYS_acct), DENY(SYS_quotactl), DENY(SYS_syslog),
-        DENY(SYS_personality),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        DENY(SYS_pivot_root), DENY(SYS_chroot), DENY(SYS_fsopen), DENY(SYS_fsconfig), DENY(SYS_fsmount),
+        DENY(SYS_fspick), DENY(SYS_move_mount), DENY(SYS_open_tree), DENY(NR_OPEN_TREE_ATTR),
+        DENY(SYS_mount_setattr), DENY(NR_STATMOUNT), DENY(NR_LISTMOUNT), DENY(SYS_open_by_handle_at),
+        DENY(SYS_name_to_handle_at), DENY(SYS_swapon), DENY(SYS_swapoff), DENY(SYS_quotactl),
+        DENY(NR_QUOTACTL_FD),
+        // Reaching into other processes: memory, descriptors, resources.
+        DENY(SYS_ptrace), DENY(SYS_process_vm_readv), DENY(SYS_process_vm_writev), DENY(NR_PIDFD_GETFD),
+        DENY(NR_PROCESS_MADVISE), DENY(NR_PROCESS_MRELEASE), DENY(SYS_kcmp), DENY(SYS_migrate_pages),
+        DENY(SYS_move_pages),
+        // Watching what others do with shared files: inotify and fanotify report other
+        // cells' accesses to the shared read-only /usr; cachestat and mincore show which of
+        // its pages are in the page cache.
+#ifdef SYS_inotify_init
+        DENY(SYS_inotify_init),
+#endif
+        DENY(SYS_inotify_init1), DENY(SYS_inotify_add_watch), DENY(SYS_fanotify_init),
+        DENY(SYS_fanotify_mark), DENY(NR_CACHESTAT), DENY(SYS_mincore),
+        // Kernel attack surface nothing here needs.
+        DENY(SYS_keyctl), DENY(SYS_add_key), DENY(SYS_request_key), DENY(SYS_bpf),
+        DENY(SYS_io_uring_setup), DENY(SYS_io_uring_enter), DENY(SYS_io_uring_register),
+        DENY(SYS_io_setup), DENY(SYS_io_destroy), DENY(SYS_io_submit), DENY(SYS_io_cancel),
+        DENY(SYS_io_getevents), DENY(SYS_io_pgetevents), DENY(SYS_perf_event_open),
+        DENY(SYS_userfaultfd), DENY(NR_MEMFD_SECRET), DENY(SYS_kexec_load), DENY(SYS_kexec_file_load),
+        DENY(SYS_init_module), DENY(SYS_finit_module), DENY(SYS_delete_module), DENY(SYS_reboot),
+        DENY(SYS_acct), DENY(SYS_syslog), DENY(SYS_personality), DENY(SYS_vhangup),
+        DENY(SYS_settimeofday), DENY(SYS_clock_settime), DENY(SYS_clock_adjtime),
+        DENY(SYS_sethostname), DENY(SYS_setdomainname),
+#if defined(__x86_64__)
+        DENY(SYS_modify_ldt), DENY(SYS_iopl), DENY(SYS_ioperm), DENY(SYS_uselib),
+#endif
+        RET(SECCOMP_RET_ALLOW),
     };
     struct sock_fprog prog = {(unsigned short)(sizeof filter / sizeof *filter), filter};
     return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
@@ -502,6 +580,9 @@ typedef struct {
     int confined, use_userns;
     uid_t uid;
     gid_t gid;
+    const int *pass; // become fds 3, 4, … in the program
+    int npass;
+    int mntns; // the student domain's mount namespace, or -1 to stay in init's
 } child_plan;
 
 static int child_main(void *arg) {
@@ -513,6 +594,18 @@ static int child_main(void *arg) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (setsid() < 0) child_fail(c->failfd, "setsid");
     if (dup2(c->in, 0) < 0 || dup2(c->out, 1) < 0 || dup2(c->err, 2) < 0) child_fail(c->failfd, "redirecting stdio");
+    // Passed descriptors become 3, 4, …: first move them (and the failure pipe) above
+    // every target so that no dup2 clobbers one not yet placed.
+    int failfd = fcntl(c->failfd, F_DUPFD_CLOEXEC, 3 + c->npass);
+    if (failfd < 0) child_fail(c->failfd, "placing the passed descriptors");
+    int high[CS_MAX_FDS];
+    for (int i = 0; i < c->npass; i++) {
+        high[i] = fcntl(c->pass[i], F_DUPFD_CLOEXEC, 3 + c->npass);
+        if (high[i] < 0) child_fail(failfd, "placing the passed descriptors");
+    }
+    for (int i = 0; i < c->npass; i++) {
+        if (dup2(high[i], 3 + i) < 0) child_fail(failfd, "placing the passed descriptors");
+    }
     const cs_spawn_request *r = c->req;
     // When the cell's memory runs out, the kernel must kill the student's program, never the
     // cell's init that supervises it; raising one's own score needs no privilege.
@@ -527,8 +620,9 @@ static int child_main(void *arg) {
     if (r->rlimit_nproc) set_limit(RLIMIT_NPROC, r->rlimit_nproc, r->rlimit_nproc);
     if (r->rlimit_as) set_limit(RLIMIT_AS, r->rlimit_as, r->rlimit_as);
     if (r->rlimit_cpu_s) set_limit(RLIMIT_CPU, r->rlimit_cpu_s, r->rlimit_cpu_s + 1);
-    if (chdir(c->cwd) < 0) child_fail(c->failfd, "entering the working directory");
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(c->failfd, "setting no_new_privs");
+    if (c->mntns >= 0 && setns(c->mntns, CLONE_NEWNS) < 0) child_fail(failfd, "entering the student domain");
+    if (chdir(c->cwd) < 0) child_fail(failfd, "entering the working directory");
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(failfd, "setting no_new_privs");
     if (c->confined) {
         for (int cap = 0; cap <= 63; cap++) {
             if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno == EINVAL) break;
@@ -536,21 +630,21 @@ static int child_main(void *arg) {
         prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
         // Raw system calls: glibc's wrappers would try to synchronise the
         // credentials of other threads, and this child shares init's memory.
-        if (!c->use_userns && syscall(SYS_setgroups, 0, NULL) < 0) child_fail(c->failfd, "clearing groups");
-        if (syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0) child_fail(c->failfd, "switching group");
-        if (syscall(SYS_setresuid, c->uid, c->uid, c->uid) < 0) child_fail(c->failfd, "switching user");
+        if (!c->use_userns && syscall(SYS_setgroups, 0, NULL) < 0) child_fail(failfd, "clearing groups");
+        if (syscall(SYS_setresgid, c->gid, c->gid, c->gid) < 0) child_fail(failfd, "switching group");
+        if (syscall(SYS_setresuid, c->uid, c->uid, c->uid) < 0) child_fail(failfd, "switching user");
         struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
         struct __user_cap_data_struct data[2];
         memset(data, 0, sizeof data);
-        if (syscall(SYS_capset, &hdr, data) < 0) child_fail(c->failfd, "dropping capabilities");
+        if (syscall(SYS_capset, &hdr, data) < 0) child_fail(failfd, "dropping capabilities");
     }
-    syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
-    if (c->confined && install_seccomp() < 0) child_fail(c->failfd, "installing the seccomp filter");
+    syscall(SYS_close_range, 3 + (unsigned)c->npass, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (c->confined && install_seccomp() < 0) child_fail(failfd, "installing the seccomp filter");
 
     const char *file = c->argv[0];
     if (strchr(file, '/')) {
         execve(file, c->argv, c->envp);
-        child_fail(c->failfd, "executing the program");
+        child_fail(failfd, "executing the program");
     }
     const char *path = "/usr/local/bin:/usr/bin:/bin";
     for (char **e = c->envp; *e; e++) {
@@ -572,7 +666,7 @@ static int child_main(void *arg) {
         if (*path == ':') path++;
     }
     errno = saved;
-    child_fail(c->failfd, "finding the program on PATH");
+    child_fail(failfd, "finding the program on PATH");
 }
 
 // Init's memory is a copy of the grader's, so a plain fork would copy all of
@@ -603,6 +697,7 @@ typedef struct {
     uint64_t cpu_base;
     int cpu_base_valid;
     int exited, status, needs_kill;
+    int domain; // CS_DOMAIN_STUDENT or CS_DOMAIN_DRIVER
     uint32_t reason;
     struct rusage ru;
     uint64_t cpu_ns;
@@ -612,8 +707,8 @@ typedef struct {
 static spawn_slot slots[MAX_SPAWNS];
 static const cs_cell_config *cell_cfg;
 static int cell_cg[CS_MAX_CGROUPS], cell_kinds[CS_MAX_CGROUPS], cell_ncg;
-static uid_t cell_uid;
-static gid_t cell_gid;
+static uid_t cell_uid, driver_uid;
+static gid_t cell_gid, driver_gid;
 
 static void capture_add(capture *c, const char *p, size_t n) {
     if (c->tee >= 0 && n > 0) {
@@ -682,21 +777,176 @@ static int read_cpu(uint64_t *ns) {
 
 static void record_exit(pid_t pid, int status, const struct rusage *ru);
 
+// Whether another run of the same domain (of any, unconfined) is still alive.
 static int others_running(const spawn_slot *s) {
     for (int i = 0; i < MAX_SPAWNS; i++)
-        if (slots[i].used && !slots[i].exited && &slots[i] != s) return 1;
+        if (slots[i].used && !slots[i].exited && &slots[i] != s &&
+            (!cell_cfg->confined || slots[i].domain == s->domain))
+            return 1;
     return 0;
 }
 
-// Kills every process of the cell but init and waits until all are reaped,
-// so that nothing is left running when a result is reported.
+// MARK: - The student domain's pid namespace
+
+// The student's programs live in a pid namespace nested in the cell's, with a /proc of their
+// own and a mount namespace in which /driver is empty: from there no driver-domain process
+// has a pid (nothing to signal, trace, open /proc/<pid>/mem of, or pidfd_getfd from) and no
+// driver file has a path. Its pid 1 ("cell-student", below) exists to keep the namespace
+// alive, to reap the orphans of the student's programs, and to kill everything in it on
+// request: kill(-1) from a namespace's init reaches exactly that namespace, atomically with
+// respect to fork. The programs themselves are children of the cell's init, which enters the
+// namespace (setns) just for the clone, so the supervisor waits for them as before.
+static int student_pidns = -1, student_mntns = -1, cell_pidns = -1, student_ctl = -1;
+static pid_t student_init = -1;
+
+enum { STUDENT_KILL = 'K', STUDENT_REAP = 'W', STUDENT_READY = 'R' };
+
+static void __attribute__((noreturn)) student_init_main(int ctl, int hidepid) {
+    prctl(PR_SET_NAME, "cell-student");
+    prctl(PR_SET_DUMPABLE, 0);
+    // Orphans are reaped by the kernel; waitpid then blocks until none is left.
+    signal(SIGCHLD, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
+    if (dup3(ctl, CTL_FD, O_CLOEXEC) < 0) _exit(1);
+    syscall(SYS_close_range, CTL_FD + 1, ~0U, 0);
+    char status = STUDENT_READY;
+    unsigned long pflags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if ((mount("proc", "/proc", "proc", pflags, hidepid ? "hidepid=2" : NULL) < 0 &&
+         mount("proc", "/proc", "proc", pflags, NULL) < 0) ||
+        mount("hidden", "/driver", "tmpfs", MS_RDONLY | pflags, "size=4k,nr_inodes=2,mode=0555") < 0)
+        status = 0;
+    if (write(CTL_FD, &status, 1) != 1 || !status) _exit(1);
+    for (;;) {
+        char cmd;
+        ssize_t n = read(CTL_FD, &cmd, 1);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) _exit(0);
+        if (cmd == STUDENT_KILL) {
+            kill(-1, SIGKILL);
+        } else if (cmd == STUDENT_REAP) {
+            while (waitpid(-1, NULL, __WALL) >= 0 || errno == EINTR) {}
+        }
+        if (write(CTL_FD, &cmd, 1) != 1) _exit(0);
+    }
+}
+
+static int student_request(char cmd) {
+    char reply;
+    if (write_all(student_ctl, &cmd, 1) < 0 || read_all(student_ctl, &reply, 1) < 0) return -1;
+    return 0;
+}
+
+// Creates the student domain's namespaces. Runs in init after the root is built and before
+// init hides the student's directories from its own (the driver domain's) view.
+static int start_student_domain(char *err, size_t errlen) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        set_err(err, errlen, "cannot create the student domain's channel: %s", strerror(errno));
+        return -1;
+    }
+    long pid = syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
+    if (pid == 0) student_init_main(sv[1], !cell_cfg->use_userns);
+    close(sv[1]);
+    if (pid < 0) {
+        set_err(err, errlen, "cannot create the student domain's pid namespace: %s", strerror(errno));
+        close(sv[0]);
+        return -1;
+    }
+    student_init = (pid_t)pid;
+    student_ctl = sv[0];
+    char ready = 0, path[64];
+    if (read_all(student_ctl, &ready, 1) < 0 || ready != STUDENT_READY) {
+        set_err(err, errlen, "the student domain's namespaces could not be prepared");
+        return -1;
+    }
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)pid);
+    student_pidns = open(path, O_RDONLY | O_CLOEXEC);
+    snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)pid);
+    student_mntns = open(path, O_RDONLY | O_CLOEXEC);
+    cell_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+    if (student_pidns < 0 || student_mntns < 0 || cell_pidns < 0) {
+        set_err(err, errlen, "cannot open the student domain's namespaces: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+// The driver domain's view is init's own mount namespace: hide the student's writable
+// directories from it (the student's view was copied before) and give it a /tmp of its own.
+static int hide_student_files(char *err, size_t errlen) {
+    unsigned long flags = MS_NOSUID | MS_NODEV;
+    if (mount("hidden", "/box", "tmpfs", MS_RDONLY | MS_NOEXEC | flags, "size=4k,nr_inodes=2,mode=0555") < 0 ||
+        mount("driver-tmp", "/tmp", "tmpfs", flags, "size=16m,nr_inodes=1024,mode=1777") < 0 ||
+        mount("/tmp", "/dev/shm", NULL, MS_BIND, NULL) < 0) {
+        set_err(err, errlen, "cannot give the driver domain its own view: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+// Kills every process of the student domain and waits until all are gone.
+static void kill_student_domain(void) {
+    if (student_request(STUDENT_KILL) < 0) return;
+    // The runs' main processes are init's children: reap them first, so that every orphan
+    // they leave has reached the namespace's init before it reaps what is left.
+    for (int i = 0; i < MAX_SPAWNS; i++) {
+        spawn_slot *s = &slots[i];
+        if (!s->used || s->exited || s->pid <= 0 || s->domain != CS_DOMAIN_STUDENT) continue;
+        int status;
+        struct rusage ru;
+        pid_t p;
+        do {
+            p = wait4(s->pid, &status, __WALL, &ru);
+        } while (p < 0 && errno == EINTR);
+        if (p == s->pid) record_exit(p, status, &ru);
+    }
+    student_request(STUDENT_REAP);
+}
+
+// Whether `pid` (in init's pid namespace) belongs to the student domain's namespace: its
+// status then lists more than one pid on the NSpid line.
+static int in_student_domain(pid_t pid) {
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    char *line = strstr(buf, "\nNSpid:");
+    if (!line) return 0;
+    char *end = strchr(line + 1, '\n');
+    int fields = 0;
+    for (char *p = line + 7; *p && p != end; p++)
+        if ((p[0] == ' ' || p[0] == '\t') && p[1] >= '0' && p[1] <= '9') fields++;
+    return fields > 1;
+}
+
+// Kills whatever the driver domain left behind (trusted code, so a sweep of /proc is
+// enough: nothing there races us with forks on purpose). Orphans are init's to reap.
+static void kill_driver_domain(void) {
+    int fd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        close(fd);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        if (pid <= 1 || pid == student_init || in_student_domain(pid)) continue;
+        kill(pid, SIGKILL);
+    }
+    closedir(d);
+}
+
+// Unconfined mode, where no pid namespace holds the cell: kills every process of the cell's
+// cgroups but init and waits until all are reaped.
 static void kill_everything(void) {
-    if (cell_cfg->confined) {
-        // In the cell's pid namespace kill(-1) reaches exactly the cell.
-        kill(-1, SIGKILL);
-    } else {
-        // Outside a pid namespace kill(-1) would hit every process of the
-        // grader's user: use the cell's cgroup membership instead.
+    {
+        // kill(-1) would hit every process of the grader's user: use the cell's cgroup
+        // membership instead.
         pid_t self = getpid();
         for (int i = 0; i < cell_ncg; i++) {
             if (cell_kinds[i] == CS_CGROUP_V1_CPUACCT) continue;
@@ -734,7 +984,9 @@ static void kill_everything(void) {
 static void kill_tree(spawn_slot *s, int sig) {
     if (s->pid > 0 && !s->exited) kill(s->pid, sig);
     if (s->pid > 0) kill(-s->pid, sig);
-    if (sig == SIGKILL && !others_running(s) && cell_cfg->confined) kill_everything();
+    if (sig != SIGKILL || others_running(s) || !cell_cfg->confined) return;
+    if (s->domain == CS_DOMAIN_DRIVER) kill_driver_domain();
+    else kill_student_domain();
 }
 
 static spawn_slot *slot_by_pid(pid_t pid) {
@@ -835,8 +1087,10 @@ static void do_spawn(const cs_frame_header *h, char *payload, int *fds) {
     }
     cs_spawn_request req;
     memcpy(&req, payload, sizeof req);
-    int expect = (req.has_stdin_fd ? 1 : 0) + (req.has_stdout_tee_fd ? 1 : 0);
-    if (expect != nfds || req.argc == 0 ||
+    int before_pass = (req.has_stdin_fd ? 1 : 0) + (req.has_stdout_tee_fd ? 1 : 0);
+    int expect = before_pass + (int)req.npass;
+    if (req.npass > CS_MAX_FDS || expect != nfds || req.argc == 0 ||
+        (req.domain != CS_DOMAIN_STUDENT && req.domain != CS_DOMAIN_DRIVER) ||
         req.argc > 65536 || req.envc > 65536) {
         reply_spawn_error(h->id, EINVAL, "malformed spawn request");
         return;
@@ -875,6 +1129,8 @@ static void do_spawn(const cs_frame_header *h, char *payload, int *fds) {
     int tee = req.has_stdout_tee_fd ? fds[req.has_stdin_fd ? 1 : 0] : -1;
     if (tee >= 0) fcntl(tee, F_SETFL, fcntl(tee, F_GETFL) | O_NONBLOCK);
     int in = req.has_stdin_fd ? fds[0] : open("/dev/null", O_RDONLY | O_CLOEXEC);
+    // stdin and the stdout copy are ours from here on; the caller closes the passed ones.
+    for (int i = 0; i < before_pass; i++) fds[i] = -1;
     int outp[2] = {-1, -1}, errp[2] = {-1, -1}, failp[2] = {-1, -1};
     if (in < 0 || pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(failp, O_CLOEXEC) < 0) {
         int e = errno;
@@ -893,8 +1149,11 @@ static void do_spawn(const cs_frame_header *h, char *payload, int *fds) {
     s->cout.tail = malloc(req.capture_tail + 1);
     s->cerr.head = malloc(req.capture_head + 1);
     s->cerr.tail = malloc(req.capture_tail + 1);
+    int is_driver = req.domain == CS_DOMAIN_DRIVER;
     child_plan plan = {&req, cwd, argv, envp, in, outp[1], errp[1], failp[1],
-                       cell_cfg->confined, cell_cfg->use_userns, cell_uid, cell_gid};
+                       cell_cfg->confined, cell_cfg->use_userns, is_driver ? driver_uid : cell_uid,
+                       is_driver ? driver_gid : cell_gid, fds + before_pass, (int)req.npass,
+                       is_driver || !cell_cfg->confined ? -1 : student_mntns};
     // Peak memory is the cell's; restart it so it describes this run.
     for (int i = 0; i < cell_ncg; i++) {
         if (cell_kinds[i] != CS_CGROUP_V1_MEMORY) continue;
@@ -906,8 +1165,21 @@ static void do_spawn(const cs_frame_header *h, char *payload, int *fds) {
     }
     s->cpu_base_valid = read_cpu(&s->cpu_base);
     s->start = cs_monotonic_ns();
-    pid_t pid = spawn_child(&plan);
-    int fork_errno = errno;
+    s->domain = req.domain;
+    // A student's program is born in the student domain's pid namespace.
+    int enter = !is_driver && cell_cfg->confined;
+    pid_t pid = -1;
+    int fork_errno = 0;
+    if (enter && setns(student_pidns, CLONE_NEWPID) < 0) {
+        fork_errno = errno;
+    } else {
+        pid = spawn_child(&plan);
+        fork_errno = errno;
+        if (enter && setns(cell_pidns, CLONE_NEWPID) < 0) {
+            // Init could no longer place drivers correctly: end the cell rather than that.
+            _exit(1);
+        }
+    }
     close(outp[1]);
     close(errp[1]);
     close(failp[1]);
@@ -1089,6 +1361,8 @@ static void __attribute__((noreturn)) serve(int sigfd) {
             if (cs_recv_frame(CTL_FD, &h, &payload, fds) < 0) shut_down();
             if (h.type == CS_MSG_SPAWN) {
                 do_spawn(&h, payload, fds);
+                for (int i = 0; i < CS_MAX_FDS; i++)
+                    if (fds[i] >= 0) close(fds[i]);
             } else {
                 if (h.type == CS_MSG_SOCKET) {
                     do_socket(&h, payload);
@@ -1129,6 +1403,7 @@ static void __attribute__((noreturn)) init_main(const cs_cell_config *cfg) {
     int sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 
     char err[512] = "";
+    int driver_dir = -1;
     int32_t host_pid = 0;
     char link[64];
     ssize_t ln = readlink("/proc/self", link, sizeof link - 1);
@@ -1137,21 +1412,26 @@ static void __attribute__((noreturn)) init_main(const cs_cell_config *cfg) {
         host_pid = atoi(link);
     }
     if (!cfg->confined) {
-        cell_uid = getuid();
-        cell_gid = getgid();
+        cell_uid = driver_uid = getuid();
+        cell_gid = driver_gid = getgid();
     } else if (cfg->use_userns) {
-        cell_uid = cfg->userns_inner_id;
-        cell_gid = cfg->userns_inner_id;
+        // One uid is all an unprivileged user namespace can map: the domains are then kept
+        // apart by their pid and mount namespaces alone.
+        cell_uid = driver_uid = cfg->userns_inner_id;
+        cell_gid = driver_gid = cfg->userns_inner_id;
     } else {
         // A uid of its own per live cell (host pids are unique), so that
-        // RLIMIT_NPROC and signal permissions never span two cells.
+        // RLIMIT_NPROC and signal permissions never span two cells; the
+        // driver domain's uid is as unique, in a range above every pid.
         cell_uid = cfg->root_uid_base + (uint32_t)host_pid;
         cell_gid = cell_uid;
+        driver_uid = cfg->root_uid_base + CS_DRIVER_UID_OFFSET + (uint32_t)host_pid;
+        driver_gid = driver_uid;
     }
     int failed = sigfd < 0;
     if (failed) set_err(err, sizeof err, "cannot create a signalfd: %s", strerror(errno));
     if (!failed && cfg->confined) {
-        failed = setup_fs(cfg, cell_uid, cell_gid, err, sizeof err) < 0 ||
+        failed = setup_fs(cfg, cell_uid, cell_gid, driver_gid, &driver_dir, err, sizeof err) < 0 ||
                  bring_up_loopback(err, sizeof err) < 0 ||
                  (cfg->hostname && sethostname(cfg->hostname, strlen(cfg->hostname)) < 0 &&
                   (set_err(err, sizeof err, "cannot set the hostname: %s", strerror(errno)), 1));
@@ -1164,6 +1444,17 @@ static void __attribute__((noreturn)) init_main(const cs_cell_config *cfg) {
             set_err(err, sizeof err, "cannot open the work directory: %s", strerror(errno));
         }
     }
+    if (!failed && cfg->confined)
+        failed = start_student_domain(err, sizeof err) < 0 || hide_student_files(err, sizeof err) < 0;
+    if (!failed && !cfg->confined) {
+        // Unconfined development mode: the driver's files are a folder of the work dir.
+        if (mkdirat(box, ".driver", 0700) < 0 && errno != EEXIST) failed = 1;
+        driver_dir = failed ? -1 : openat(box, ".driver", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (driver_dir < 0) {
+            failed = 1;
+            set_err(err, sizeof err, "cannot create the driver domain's folder: %s", strerror(errno));
+        }
+    }
     if (failed) {
         char buf[sizeof(int32_t) + sizeof err];
         memcpy(buf, &host_pid, sizeof host_pid);
@@ -1172,9 +1463,11 @@ static void __attribute__((noreturn)) init_main(const cs_cell_config *cfg) {
         cs_send_frame(CTL_FD, CS_MSG_SETUP_ERROR, 0, buf, (uint32_t)(sizeof host_pid + len), NULL, 0);
         _exit(1);
     }
-    uint32_t ready[3] = {(uint32_t)host_pid, cell_uid, cell_gid};
-    cs_send_frame(CTL_FD, CS_MSG_READY, 0, ready, sizeof ready, &box, 1);
+    uint32_t ready[5] = {(uint32_t)host_pid, cell_uid, cell_gid, driver_uid, driver_gid};
+    int dirs[2] = {box, driver_dir};
+    cs_send_frame(CTL_FD, CS_MSG_READY, 0, ready, sizeof ready, dirs, 2);
     close(box);
+    close(driver_dir);
     serve(sigfd);
 }
 
@@ -1285,16 +1578,19 @@ static int finish_open(int ctl, int is_child, cs_cell_handle *out, char *err, si
         close(sv[0]);
         return -1;
     }
-    if (h.type == CS_MSG_READY && h.length >= 3 * sizeof(uint32_t) && fds[0] >= 0) {
-        uint32_t ready[3];
+    if (h.type == CS_MSG_READY && h.length >= 5 * sizeof(uint32_t) && fds[0] >= 0 && fds[1] >= 0) {
+        uint32_t ready[5];
         memcpy(ready, payload, sizeof ready);
         free(payload);
         out->control_fd = sv[0];
         out->init_pid = (int32_t)ready[0];
         out->uid = ready[1];
         out->gid = ready[2];
+        out->driver_uid = ready[3];
+        out->driver_gid = ready[4];
         out->box_fd = fds[0];
-        for (int i = 1; i < CS_MAX_FDS; i++)
+        out->driver_fd = fds[1];
+        for (int i = 2; i < CS_MAX_FDS; i++)
             if (fds[i] >= 0) close(fds[i]);
         return 0;
     }

@@ -45,6 +45,7 @@ final class PreparedCell: @unchecked Sendable {
         Glibc.close(handle.control_fd)
         endCell(initPID: handle.init_pid, zygote: zygote, cgroups: cgroups)
         Glibc.close(handle.box_fd)
+        Glibc.close(handle.driver_fd)
         if let workdir { try? FileManager.default.removeItem(atPath: workdir) }
     }
 }
