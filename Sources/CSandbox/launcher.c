@@ -582,7 +582,7 @@ typedef struct {
     gid_t gid;
     const int *pass; // become fds 3, 4, … in the program
     int npass;
-    int mntns; // the student domain's mount namespace, or -1 to stay in init's
+    int mntns, ipcns; // the student domain's mount and ipc namespaces, or -1 to stay in init's
 } child_plan;
 
 static int child_main(void *arg) {
@@ -620,7 +620,8 @@ static int child_main(void *arg) {
     if (r->rlimit_nproc) set_limit(RLIMIT_NPROC, r->rlimit_nproc, r->rlimit_nproc);
     if (r->rlimit_as) set_limit(RLIMIT_AS, r->rlimit_as, r->rlimit_as);
     if (r->rlimit_cpu_s) set_limit(RLIMIT_CPU, r->rlimit_cpu_s, r->rlimit_cpu_s + 1);
-    if (c->mntns >= 0 && setns(c->mntns, CLONE_NEWNS) < 0) child_fail(failfd, "entering the student domain");
+    if ((c->mntns >= 0 && setns(c->mntns, CLONE_NEWNS) < 0) || (c->ipcns >= 0 && setns(c->ipcns, CLONE_NEWIPC) < 0))
+        child_fail(failfd, "entering the student domain");
     if (chdir(c->cwd) < 0) child_fail(failfd, "entering the working directory");
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(failfd, "setting no_new_privs");
     if (c->confined) {
@@ -796,7 +797,7 @@ static int others_running(const spawn_slot *s) {
 // request: kill(-1) from a namespace's init reaches exactly that namespace, atomically with
 // respect to fork. The programs themselves are children of the cell's init, which enters the
 // namespace (setns) just for the clone, so the supervisor waits for them as before.
-static int student_pidns = -1, student_mntns = -1, cell_pidns = -1, student_ctl = -1;
+static int student_pidns = -1, student_mntns = -1, student_ipcns = -1, cell_pidns = -1, student_ctl = -1;
 static pid_t student_init = -1;
 
 enum { STUDENT_KILL = 'K', STUDENT_REAP = 'W', STUDENT_READY = 'R' };
@@ -844,7 +845,9 @@ static int start_student_domain(char *err, size_t errlen) {
         set_err(err, errlen, "cannot create the student domain's channel: %s", strerror(errno));
         return -1;
     }
-    long pid = syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | SIGCHLD, 0, 0, 0, 0);
+    // Its own ipc namespace too: System V and POSIX message queues, semaphores and shared
+    // memory are then no channel between the domains either.
+    long pid = syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | SIGCHLD, 0, 0, 0, 0);
     if (pid == 0) student_init_main(sv[1], !cell_cfg->use_userns);
     close(sv[1]);
     if (pid < 0) {
@@ -863,8 +866,10 @@ static int start_student_domain(char *err, size_t errlen) {
     student_pidns = open(path, O_RDONLY | O_CLOEXEC);
     snprintf(path, sizeof path, "/proc/%d/ns/mnt", (int)pid);
     student_mntns = open(path, O_RDONLY | O_CLOEXEC);
+    snprintf(path, sizeof path, "/proc/%d/ns/ipc", (int)pid);
+    student_ipcns = open(path, O_RDONLY | O_CLOEXEC);
     cell_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-    if (student_pidns < 0 || student_mntns < 0 || cell_pidns < 0) {
+    if (student_pidns < 0 || student_mntns < 0 || student_ipcns < 0 || cell_pidns < 0) {
         set_err(err, errlen, "cannot open the student domain's namespaces: %s", strerror(errno));
         return -1;
     }
@@ -1153,7 +1158,8 @@ static void do_spawn(const cs_frame_header *h, char *payload, int *fds) {
     child_plan plan = {&req, cwd, argv, envp, in, outp[1], errp[1], failp[1],
                        cell_cfg->confined, cell_cfg->use_userns, is_driver ? driver_uid : cell_uid,
                        is_driver ? driver_gid : cell_gid, fds + before_pass, (int)req.npass,
-                       is_driver || !cell_cfg->confined ? -1 : student_mntns};
+                       is_driver || !cell_cfg->confined ? -1 : student_mntns,
+                       is_driver || !cell_cfg->confined ? -1 : student_ipcns};
     // Peak memory is the cell's; restart it so it describes this run.
     for (int i = 0; i < cell_ncg; i++) {
         if (cell_kinds[i] != CS_CGROUP_V1_MEMORY) continue;
