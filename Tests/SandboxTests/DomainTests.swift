@@ -170,3 +170,47 @@ func readLine(_ fd: Int32) -> String {
     while read(fd, &byte, 1) == 1, byte != 10 { bytes.append(byte) }
     return String(decoding: bytes, as: UTF8.self)
 }
+
+extension SandboxSuite {
+    /// Cells are made by an executed helper, not by forks of the grader: when they were, every
+    /// cell's init (and zygote) held a copy of the grader's heap, where other students' code
+    /// and hidden tests live, and this test found the secret in it.
+    @Suite("Launcher") struct LauncherTests {
+        @Test func noCellHoldsTheGradersMemory() async throws {
+            let secret = Array("grader-secret-\(UUID().uuidString)".utf8)
+            // Kept in this process's heap while the cell exists.
+            let kept = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: secret.count)
+            defer { kept.deallocate() }
+            _ = kept.initialize(from: secret)
+            let cell = try await Cell.open(policy: SandboxPolicy(limits: smallLimits()))
+            var checked: [Int32] = [cell.initProcessID]
+            if let zygote = cell.core.zygote?.pid { checked.append(zygote) }
+            guard geteuid() == 0 else { return } // reading another process's memory needs root
+            #expect(memoryContains(getpid(), secret), "the test cannot read memory: it proves nothing")
+            for pid in checked {
+                #expect(!memoryContains(pid, secret), "process \(pid) of the cell holds the grader's memory")
+                #expect(readText("/proc/\(pid)/cmdline")?.hasPrefix("classroom-cell-zygote") == true)
+            }
+            await cell.close()
+        }
+    }
+}
+
+/// Whether `needle` is anywhere in the readable memory of process `pid`.
+func memoryContains(_ pid: Int32, _ needle: [UInt8]) -> Bool {
+    guard let maps = readText("/proc/\(pid)/maps") else { return false }
+    let fd = open("/proc/\(pid)/mem", O_RDONLY)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    for line in maps.split(separator: "\n") {
+        let fields = line.split(separator: " ")
+        guard fields.count >= 2, fields[1].hasPrefix("r"), !line.hasSuffix("[vvar]") else { continue }
+        let range = fields[0].split(separator: "-").compactMap { UInt64($0, radix: 16) }
+        guard range.count == 2, range[1] - range[0] < 1 << 30 else { continue }
+        var buffer = [UInt8](repeating: 0, count: Int(range[1] - range[0]))
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(Int64(bitPattern: range[0]))) }
+        guard n > 0 else { continue }
+        if Data(buffer[0..<n]).range(of: Data(needle)) != nil { return true }
+    }
+    return false
+}
