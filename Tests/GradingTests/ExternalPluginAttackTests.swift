@@ -7,9 +7,11 @@ import TestSupport
 /// Submissions to the shipped `xmlrpc-calc` exercise that implement nothing and try to score
 /// anyway by attacking the xmlrpc plugin that grades them.
 ///
-/// Each scored 10/10 against the grader before the plugin moved to the cell's driver domain
-/// (checked with the starting build, `classroom exercise check` on a catalog declaring the
-/// attack as a broken variant): the plugin then ran as the student's uid in the student's pid
+/// Against the grader before the plugin moved to the cell's driver domain, the channel theft
+/// and the planted module scored 10/10 and the memory read 8/10 (checked with the starting
+/// build: `classroom exercise check` on a copy of the catalog declaring these programs as
+/// broken variants that fail every scenario): the plugin then ran as the student's uid in the
+/// student's pid
 /// namespace, from files in /box that the student owned, first on its import path, talking
 /// to the grader over TCP port 6000. Now the plugin runs under a uid of its own, in a pid
 /// namespace the student cannot see, from read-only files in /driver the student cannot
