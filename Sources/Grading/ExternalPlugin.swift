@@ -4,19 +4,19 @@ import PluginKit
 import Sandbox
 
 /// A scenario plugin written in any language: a folder under `grader/` with a `plugin.yaml`
-/// manifest and a program that runs inside the job's cell and talks to the grader over a
-/// JSON-lines connection on the cell's loopback (protocol version 1, see `grader/README.md`).
+/// manifest and a program that runs in the job's cell, in its driver domain (out of the
+/// student's reach), and talks to the grader over a JSON-lines channel it inherits as fd 3
+/// (protocol version 1, see `grader/README.md`).
 ///
 /// Parameters are checked against the manifest's declarations when the catalog loads, so a
 /// typo in a scenario is reported with its file and line without running anything.
 public struct ExternalPlugin: ScenarioPlugin {
     /// The protocol version this grader speaks; manifests and plugins must declare it.
     public static let protocolVersion = 1
-    /// The port the grader listens on for the plugin, inside the cell (students use 9000 and up,
-    /// the grader's student-as-client listeners 7000 and up).
-    public static let controlPort = 6000
-    /// Where the plugin's files are placed in the cell's work dir.
-    static let cellFolder = ".classroom-plugin"
+    /// The descriptor on which the plugin finds its channel to the grader.
+    public static let channelDescriptor: Int32 = 3
+    /// Where the plugin's files are placed, beneath the cell's driver directory.
+    static let driverFolder = "plugins"
 
     public let name: String
     public let summary: String
@@ -51,33 +51,54 @@ public struct ExternalPlugin: ScenarioPlugin {
 
     public func run(_ run: ScenarioRun) async throws -> ScenarioVerdict {
         let parameters = try run.parameters { values($0) }
-        let folder = "\(Self.cellFolder)/\(name)"
+        // The plugin's files go to the driver domain: the student's programs can neither read
+        // nor change them, nor put a module of their own on the plugin's import path.
+        let relative = "\(Self.driverFolder)/\(name)"
         do {
-            for (path, data) in files.sorted(by: { $0.key < $1.key }) { try run.cell.writeFile("\(folder)/\(path)", contents: data) }
+            for (path, data) in files.sorted(by: { $0.key < $1.key }) { try run.cell.writeDriverFile("\(relative)/\(path)", contents: data) }
         } catch {
             throw DriverError("cannot copy plugin \"\(name)\" into the cell: \(error)")
         }
-        let listener = try await run.listen(port: Self.controlPort)
+        let folder = "\(Cell.driverDirectory)/\(relative)"
+        // The channel is a socketpair: no port the student could reach first, no connection
+        // the student could make. The plugin inherits its end as fd 3.
+        var ends: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            throw DriverError("cannot create the channel to plugin \"\(name)\": \(String(cString: strerror(errno)))")
+        }
+        let connection = DriverConnection(fd: ends[0])
+        defer { connection.close() }
         let token = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
         var environment = run.cell.policy.environment
         environment["CLASSROOM_PROTOCOL"] = String(Self.protocolVersion)
-        environment["CLASSROOM_DRIVER_PORT"] = String(Self.controlPort)
+        environment["CLASSROOM_CHANNEL_FD"] = String(Self.channelDescriptor)
         environment["CLASSROOM_TOKEN"] = token
-        let executable = command[0].contains("/") ? "/box/\(folder)/\(command[0])" : command[0]
+        environment["HOME"] = folder
+        let (executable, arguments) = Self.invocation(command, folder: folder)
         let plugin: SandboxProcess
         do {
-            plugin = try await run.cell.spawn(executable, arguments: Array(command.dropFirst()), environment: environment,
-                                              workingDirectory: folder)
+            defer { Glibc.close(ends[1]) }
+            plugin = try await run.cell.spawn(executable, arguments: arguments, environment: environment,
+                                              workingDirectory: folder, domain: .driver, passing: [ends[1]])
         } catch {
             throw DriverError("cannot start plugin \"\(name)\" (`\(command.joined(separator: " "))`): \(error)")
         }
         defer { if plugin.finishedResult == nil { plugin.kill() } }
         let session = Session(plugin: self, run: run, process: plugin)
-        // The student's program is not running yet, so the first connection is the plugin's.
-        guard let connection = await listener.accept(within: 10) else {
-            throw await session.settledFault("did not connect to the grader on port \(Self.controlPort) within 10s")
-        }
         return try await session.converse(over: connection, token: token, parameters: parameters)
+    }
+
+    /// The program and arguments that start `command` from `folder`: a first word holding a
+    /// `/` is a path in the plugin's folder, and a Python interpreter runs isolated (`-I`: no
+    /// script directory, working directory or user site on its import path, no PYTHON*
+    /// variables), so only the standard library and the plugin's own files are importable.
+    static func invocation(_ command: [String], folder: String) -> (String, [String]) {
+        let first = command[0]
+        let executable = first.contains("/") ? "\(folder)/\(first)" : first
+        let name = first.split(separator: "/").last.map(String.init) ?? first
+        let isPython = name == "python3" || name == "python" || (name.hasPrefix("python3.") && name.dropFirst(8).allSatisfy(\.isNumber))
+        let arguments = Array(command.dropFirst())
+        return (executable, isPython && arguments.first != "-I" ? ["-I"] + arguments : arguments)
     }
 
     /// One conversation with a running plugin.

@@ -57,7 +57,8 @@ public final class DriverConnection: @unchecked Sendable {
     private var buffer: [UInt8] = []
     private var peerClosed = false
 
-    init(fd: Int32) { self.fd = fd }
+    /// Wraps a connected stream socket (e.g. one end of a socketpair); takes ownership of `fd`.
+    public init(fd: Int32) { self.fd = fd }
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 

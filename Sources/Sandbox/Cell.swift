@@ -49,6 +49,9 @@ public final class Cell: Sendable {
     public let initProcessID: Int32
     /// The uid the cell's programs run as (a fresh one per cell as root).
     public let userID: UInt32
+    /// The uid of the cell's driver domain (a fresh one per cell as root, distinct from
+    /// `userID`; the same as `userID` without root, where one uid is all a cell can map).
+    public let driverUserID: UInt32
     /// A name unique within this grader process, used for cgroups.
     public let name: String
     /// In unconfined mode, the host directory serving as the work dir.
@@ -61,6 +64,7 @@ public final class Cell: Sendable {
         self.policy = policy
         self.initProcessID = handle.init_pid
         self.userID = handle.uid
+        self.driverUserID = handle.driver_uid
         self.name = prepared.name
         self.hostWorkDirectory = prepared.workdir
         self.core = CellCore(handle: handle, policy: policy, name: prepared.name, workdir: prepared.workdir,
@@ -231,6 +235,34 @@ public final class Cell: Sendable {
         if rc != 0 { throw .fileTransferFailed(cText(err)) }
     }
 
+    /// Absolute path, inside the cell, of the driver domain's files.
+    public static let driverDirectory = "/driver"
+
+    /// Writes a file beneath `Cell.driverDirectory` (creating folders); readable by the
+    /// driver domain only, never by the student's programs. Call before spawning drivers:
+    /// the driver domain sees the folder read-only.
+    public func writeDriverFile(_ relativePath: String, contents: Data) throws(SandboxError) {
+        if relativePath.split(separator: "/").contains("..") {
+            throw .fileTransferFailed("driver file path '\(relativePath)' must stay inside \(Cell.driverDirectory)")
+        }
+        var err = [CChar](repeating: 0, count: 512)
+        // Owned by the grader (root, or the cell's one uid without root): the driver reads
+        // them through its group's access to the folder and cannot change them.
+        let rc = contents.withUnsafeBytes { buf in
+            cs_write_file(core.driverFD, relativePath, buf.baseAddress, buf.count, 0, 0, 0, &err, err.count)
+        }
+        if rc != 0 { throw .fileTransferFailed(cText(err)) }
+    }
+
+    /// Where a path inside the cell is on the host in unconfined development mode, where
+    /// the driver's folder is a folder of the work dir.
+    private func resolved(_ path: String) -> String {
+        guard let host = hostWorkDirectory else { return path }
+        if path == Cell.driverDirectory { return host + "/.driver" }
+        if path.hasPrefix(Cell.driverDirectory + "/") { return host + "/.driver" + path.dropFirst(Cell.driverDirectory.count) }
+        return path
+    }
+
     /// Writes one file (intermediate directories are created) at a path
     /// relative to the work dir. Never follows symlinks a program planted.
     public func writeFile(_ relativePath: String, contents: Data) throws(SandboxError) {
@@ -251,29 +283,43 @@ public final class Cell: Sendable {
     ///   - executable: an absolute path in the cell, or a name looked up in
     ///     the environment's PATH (inside the cell, so never a host shim).
     ///   - environment: the complete environment; defaults to the policy's.
-    ///   - workingDirectory: relative to the work dir; nil for the work dir.
+    ///   - workingDirectory: relative to the work dir, or absolute (a driver's may be
+    ///     `Cell.driverDirectory + "/plugins/xmlrpc"`); nil for the work dir (a student's) or
+    ///     `Cell.driverDirectory` (a driver's).
     ///   - stdoutCopy: a descriptor (the write end of a pipe) that receives a live copy of the
     ///     program's stdout as it is written, e.g. to wait for a "ready" line; the capture in
     ///     the result is unaffected. The cell takes a duplicate; the caller closes its own.
     ///     Bytes a reader does not take in time are dropped rather than stall the supervisor.
+    ///   - domain: `.student` for the submission's programs, `.driver` for trusted grading
+    ///     code (see `ProcessDomain`).
+    ///   - descriptors: descriptors of the caller's that appear in the new process as fds 3,
+    ///     4, 5, … in this order (e.g. one end of a socketpair to talk to the grader). The
+    ///     cell takes duplicates; the caller keeps ownership of its originals.
     public func spawn(
         _ executable: String, arguments: [String] = [], environment: [String: String]? = nil,
         stdin: StandardInput = .null, workingDirectory: String? = nil, limits: Limits? = nil,
-        stdoutCopy: Int32? = nil
+        stdoutCopy: Int32? = nil, domain: ProcessDomain = .student, passing descriptors: [Int32] = []
     ) async throws(SandboxError) -> SandboxProcess {
         let limits = limits ?? policy.limits
         try limits.validate()
-        let base = hostWorkDirectory ?? "/box"
-        let cwd = workingDirectory.map { $0.hasPrefix("/") ? $0 : base + "/" + $0 } ?? base
+        let base = domain == .driver ? Cell.driverDirectory : (hostWorkDirectory ?? "/box")
+        let cwd = resolved(workingDirectory.map { $0.hasPrefix("/") ? $0 : base + "/" + $0 } ?? base)
         return try await core.spawn(
-            argv: [executable] + arguments, environment: environment ?? policy.environment,
-            stdin: stdin, cwd: cwd, limits: limits, stdoutCopy: stdoutCopy)
+            argv: [resolved(executable)] + arguments, environment: environment ?? policy.environment,
+            stdin: stdin, cwd: cwd, limits: limits, stdoutCopy: stdoutCopy, domain: domain, passing: descriptors)
     }
 
-    /// Host pids of the cell's programs (all runs; init excluded), e.g. to
-    /// count the processes a multiprocessing exercise started.
+    /// Host pids of the student's programs (all runs; the cell's machinery and the driver
+    /// domain excluded), e.g. to count the processes a multiprocessing exercise started.
     public func hostProcessIDs() -> [Int32] {
-        (core.cgroups?.hostProcessIDs() ?? []).filter { $0 != initProcessID && $0 != core.zygote?.pid }
+        let all = (core.cgroups?.hostProcessIDs() ?? []).filter { $0 != initProcessID && $0 != core.zygote?.pid }
+        guard policy.isolation == .confined else { return all }
+        // A student-domain process has pids at three levels (host, cell, student domain);
+        // pid 1 of the student domain is its init.
+        return all.filter { pid in
+            let levels = namespacePIDs(pid)
+            return levels.count == 3 && levels[2] != 1
+        }
     }
 
     /// Creates a socket inside the cell's network namespace and returns its
@@ -325,11 +371,11 @@ public final class SandboxProcess: Sendable {
         let initPID = cell.initPID
         guard let children = readText("/proc/\(initPID)/task/\(initPID)/children") else { return nil }
         for child in children.split(separator: " ").compactMap({ Int32($0) }) {
-            guard let status = readText("/proc/\(child)/status"),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }),
-                  let inner = line.split(whereSeparator: \.isWhitespace).last.flatMap({ Int32($0) })
-            else { continue }
-            if inner == cellProcessID || (cell.policy.isolation != .confined && child == cellProcessID) { return child }
+            // The pid the cell's init knows it by is the second level (host, cell, …).
+            let levels = namespacePIDs(child)
+            if (levels.count >= 2 && levels[1] == cellProcessID) || (cell.policy.isolation != .confined && child == cellProcessID) {
+                return child
+            }
         }
         return nil
     }
@@ -474,6 +520,8 @@ final class CellCore: @unchecked Sendable {
     let controlFD: Int32
     let initPID: Int32
     let boxFD: Int32
+    /// The writable mount of the driver domain's files (the cell sees it read-only).
+    let driverFD: Int32
     let policy: SandboxPolicy
     let name: String
     let workdir: String?
@@ -497,6 +545,7 @@ final class CellCore: @unchecked Sendable {
         controlFD = handle.control_fd
         initPID = handle.init_pid
         boxFD = handle.box_fd
+        driverFD = handle.driver_fd
         self.policy = policy
         self.name = name
         self.workdir = workdir
@@ -529,8 +578,19 @@ final class CellCore: @unchecked Sendable {
     /// failure to start arrives as a `sandboxError` result. One-shot runs use
     /// it: on a busy machine every round trip costs a scheduler time slice.
     func spawn(argv: [String], environment: [String: String], stdin: StandardInput, cwd: String, limits: Limits,
-               detached: Bool = false, stdoutCopy: Int32? = nil) async throws(SandboxError) -> SandboxProcess
+               detached: Bool = false, stdoutCopy: Int32? = nil, domain: ProcessDomain = .student,
+               passing descriptors: [Int32] = []) async throws(SandboxError) -> SandboxProcess
     {
+        guard descriptors.count <= Int(CS_MAX_FDS) - 2 else {
+            throw .spawnFailed("at most \(Int(CS_MAX_FDS) - 2) descriptors can be passed to a program, not \(descriptors.count)")
+        }
+        var passed: [Int32] = []
+        defer { for fd in passed { Glibc.close(fd) } }
+        for fd in descriptors {
+            let copy = fcntl(fd, F_DUPFD_CLOEXEC, 3)
+            guard copy >= 0 else { throw .spawnFailed("descriptor \(fd) to pass is not usable: \(errnoText(errno))") }
+            passed.append(copy)
+        }
         let id = allocateID()
         let layout = cgroups?.layout ?? CgroupLayout(version: .none, controllers: [], parents: [], notes: [])
         var stdinFD: Int32 = -1
@@ -568,13 +628,15 @@ final class CellCore: @unchecked Sendable {
         let env = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         request.argc = UInt32(argv.count)
         request.envc = UInt32(env.count)
+        request.domain = domain == .driver ? Int32(CS_DOMAIN_DRIVER) : Int32(CS_DOMAIN_STUDENT)
+        request.npass = UInt32(passed.count)
         var payload = [UInt8](repeating: 0, count: MemoryLayout<cs_spawn_request>.size)
         payload.withUnsafeMutableBytes { $0.storeBytes(of: request, as: cs_spawn_request.self) }
         for s in [cwd] + argv + env {
             payload.append(contentsOf: s.utf8)
             payload.append(0)
         }
-        let fds = (stdinFD >= 0 ? [stdinFD] : []) + (stdoutCopy.map { [$0] } ?? [])
+        let fds = (stdinFD >= 0 ? [stdinFD] : []) + (stdoutCopy.map { [$0] } ?? []) + passed
 
         let process = ProcessCore(limits: limits, cgroups: cgroups, isolation: policy.isolation)
         let reply = Promise<Result<Int32, SandboxError>>()
@@ -701,6 +763,7 @@ final class CellCore: @unchecked Sendable {
         // Init exits on end of stream; the kernel kills the rest of its pid
         // namespace before init can be reaped, so after this nothing is left.
         Glibc.close(boxFD)
+        Glibc.close(driverFD)
         let why = "the cell was closed while the program was running"
         // Runs still waiting are answered before the slot can be reused.
         for (_, p) in left { p.abandon(why) }
@@ -710,6 +773,13 @@ final class CellCore: @unchecked Sendable {
         if let workdir { try? FileManager.default.removeItem(atPath: workdir) }
         closed.fulfill(true)
     }
+}
+
+/// A process's pids from the host's pid namespace inward (the NSpid line of its status).
+func namespacePIDs(_ hostPID: Int32) -> [Int32] {
+    guard let status = readText("/proc/\(hostPID)/status"),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }) else { return [] }
+    return line.split(whereSeparator: \.isWhitespace).dropFirst().compactMap { Int32($0) }
 }
 
 func errnoText(_ code: Int32) -> String {

@@ -172,12 +172,16 @@ final class CellCgroups: Sendable {
         zip(layout.parents, paths).allSatisfy { Self.write(limits, controller: $0.controller, path: $1.path) }
     }
 
+    /// Processes of the cell's machinery in its cgroup besides the programs: the cell's init,
+    /// the student domain's init and the zygote that made the cell.
+    static let extraProcesses = 3
+
     private static func write(_ limits: Limits, controller: String, path: String) -> Bool {
         switch controller {
         case "unified":
             _ = writeText(path + "/memory.swap.max", "0")
             return writeText(path + "/memory.max", "\(limits.memoryBytes)")
-                && writeText(path + "/pids.max", "\(limits.processes + 2)")
+                && writeText(path + "/pids.max", "\(limits.processes + extraProcesses)")
         case "memory":
             // memsw (memory plus swap; present only with swap accounting)
             // must stay at or above the memory limit, so the order of the
@@ -193,9 +197,7 @@ final class CellCgroups: Sendable {
             _ = writeText(memsw, value)
             return writeText(memory, value)
         case "pids":
-            // Two more than the programs may use: the cell's init and the
-            // zygote that made it live in the cgroup too.
-            return writeText(path + "/pids.max", "\(limits.processes + 2)")
+            return writeText(path + "/pids.max", "\(limits.processes + extraProcesses)")
         default:
             return true
         }

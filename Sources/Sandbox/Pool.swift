@@ -45,6 +45,7 @@ final class PreparedCell: @unchecked Sendable {
         Glibc.close(handle.control_fd)
         endCell(initPID: handle.init_pid, zygote: zygote, cgroups: cgroups)
         Glibc.close(handle.box_fd)
+        Glibc.close(handle.driver_fd)
         if let workdir { try? FileManager.default.removeItem(atPath: workdir) }
     }
 }
@@ -256,7 +257,8 @@ final class ZygotePool: @unchecked Sendable {
 /// Waits until a cell's init (and so its whole pid namespace) is gone, then
 /// returns its slot to the zygote pool or removes its cgroups.
 func endCell(initPID: Int32, zygote: Zygote?, cgroups: CellCgroups?) {
-    cs_wait_exit(initPID, zygote == nil ? 1 : 0)
+    // Every init is a zygote's child (none is the grader's): wait with a pidfd.
+    cs_wait_exit(initPID, 0)
     if let zygote {
         ZygotePool.shared.give(zygote)
     } else {

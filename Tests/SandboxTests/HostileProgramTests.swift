@@ -221,18 +221,20 @@ extension SandboxSuite {
             let cell = try await Cell.open(policy: SandboxPolicy(limits: smallLimits()))
             let p = try await cell.spawn(python, arguments: ["-c", """
                 import os, signal
-                for target in (os.getppid(), 1):
+                print('parent', os.getppid())
+                for target in (1,):
                     try: os.kill(target, signal.SIGKILL); print('killed', target)
                     except PermissionError: print('denied', target)
                 try: os.kill(-1, signal.SIGKILL); print('kill(-1) reached something')
                 except ProcessLookupError: print('kill(-1) reached nothing')
                 """, marker])
             let r = await p.result()
-            // The parent is the cell's init (pid 1), which runs as another user;
-            // kill(-1) reaches no process outside the cell's pid namespace.
-            // As root, init runs as another user and refuses; unprivileged,
-            // the kernel ignores a pid namespace's members killing its init.
-            let expected = geteuid() == 0 ? "denied 1\ndenied 1\n" : "killed 1\nkilled 1\n"
+            // The parent is the cell's init, outside the student domain's pid namespace, so
+            // the program sees it as pid 0 and cannot name it. Pid 1 is the student domain's
+            // init: as root it runs as another user and refuses; unprivileged, the kernel
+            // ignores a pid namespace's members killing its init. kill(-1) reaches no
+            // process outside the student domain's pid namespace.
+            let expected = "parent 0\n" + (geteuid() == 0 ? "denied 1\n" : "killed 1\n")
             #expect(r.stdout.text == expected + "kill(-1) reached nothing\n", "\(r.stdout.text)\(r.stderr.text)")
             #expect(canary.isRunning, "a host process was killed from inside the cell")
             // The cell's init survived: it still runs programs.

@@ -41,7 +41,13 @@ enum {
     CS_REASON_REQUESTED = 8,
 };
 
-#define CS_MAX_FDS 8
+/// Which of a cell's two domains a spawned process belongs to (see Sandbox/README.md).
+enum {
+    CS_DOMAIN_STUDENT = 0, // the submission: /box, a child pid namespace of its own
+    CS_DOMAIN_DRIVER = 1,  // trusted grading code: /driver, invisible to the student
+};
+
+#define CS_MAX_FDS 16
 #define CS_MAX_CGROUPS 4
 
 typedef struct {
@@ -76,6 +82,8 @@ typedef struct {
     int32_t init_pid;  // host pid of the cell's init
     int32_t box_fd;    // O_DIRECTORY fd of the work dir
     uint32_t uid, gid; // identity the cell's processes run as
+    int32_t driver_fd;               // O_DIRECTORY fd of the driver domain's files (writable)
+    uint32_t driver_uid, driver_gid; // identity of the driver domain's processes
 } cs_cell_handle;
 
 typedef struct {
@@ -87,6 +95,10 @@ typedef struct {
     // so a driver can wait for a line such as "ready" while the program runs.
     int32_t has_stdout_tee_fd;
     uint32_t argc, envc;
+    int32_t domain; // CS_DOMAIN_STUDENT or CS_DOMAIN_DRIVER
+    // Descriptors the frame carries after stdin and the stdout copy; they become
+    // fds 3, 4, … of the new process, in order.
+    uint32_t npass;
     // followed by: cwd\0 argv[0]\0 ... envp[0]\0 ...
 } cs_spawn_request;
 
