@@ -114,14 +114,17 @@ public struct PythonTestsPlugin: ScenarioPlugin {
         let runnerResult: RunResult
         if let finished { runnerResult = finished } else { runnerResult = await runner.result() }
         let timedOut = finished == nil || runnerResult.verdict == .wallTimeout
+        let stubEndedFirst = stub.finishedResult
         let (lines, overflowed) = await reader.lines(within: 2)
         if overflowed { throw DriverError("the test runner's report was longer than \(ReportReader.limit) bytes") }
         let records = try Self.records(lines)
 
-        // The stub's own end, when it came before ours, tells the student what happened.
+        // The stub's own end tells the student what happened, when it came first: either it
+        // had ended by the time the runner did, or the runner saw its end of the channel close.
+        // (After the runner, the stub ends anyway, because its channel closes.)
+        var stubEnded = stubEndedFirst
         let channelFailures = Set(records.compactMap(\.channel) + records.flatMap { $0.results ?? [] }.compactMap(\.channel))
-        var stubEnded = stub.finishedResult
-        if stubEnded == nil && !channelFailures.isDisjoint(with: [.ended, .garbage]) {
+        if stubEnded == nil && channelFailures.contains(.ended) {
             stubEnded = await stub.result(within: 2)
         }
         let stubResult: RunResult

@@ -69,7 +69,17 @@ extension PythonTestsPlugin {
 
     /// How the stub ended, for a student whose code ended it.
     static func ending(_ result: RunResult) -> String {
-        Feedback.describe(result) + ". Do not call sys.exit(), os._exit() or exit() in your module, and keep within the exercise's limits"
+        let text: String
+        switch result.verdict {
+        case let .exited(code):
+            text = (code == 0 ? "it exited normally" : "it exited with code \(code)")
+                + ". Do not call sys.exit(), os._exit() or exit() in your module"
+        case .memoryLimit, .cpuLimit, .outputLimit, .wallTimeout:
+            text = "it ended with \(result.verdict.description). Keep within the exercise's limits"
+        default:
+            text = "it ended with \(result.verdict.description)"
+        }
+        return text + printed(result)
     }
 
     /// What the student's code printed (the stub sends stdout to stderr, as one stream).
