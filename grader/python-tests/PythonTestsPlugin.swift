@@ -94,14 +94,16 @@ public struct PythonTestsPlugin: ScenarioPlugin {
             throw DriverError("cannot start the process that runs the student's module: \(error)")
         }
         descriptors.closeStubEnd()
-        let runnerConfig = RunnerConfig(tests: "\(folder)/\(testsName)", names: config.tests,
+        // Paths relative to the runner's folder, which the cell resolves in every mode (in
+        // unconfined development mode the driver's folder is not at /driver).
+        let runnerConfig = RunnerConfig(tests: testsName, names: config.tests,
                                         modules: [Self.moduleName(of: run.exercise.entry.file)].compactMap { $0 },
                                         seconds: limit - Self.reportMargin(limit))
         var driverEnvironment = run.cell.policy.environment
-        driverEnvironment["HOME"] = folder
+        driverEnvironment["HOME"] = "/tmp"
         let runner: SandboxProcess
         do {
-            runner = try await run.cell.spawn(run.interpreter, arguments: ["-I", "-S", "\(folder)/runner.py", try runnerConfig.json()],
+            runner = try await run.cell.spawn(run.interpreter, arguments: ["-I", "-S", "runner.py", try runnerConfig.json()],
                                               environment: driverEnvironment, workingDirectory: folder,
                                               domain: .driver, passing: [descriptors.runnerEnd, descriptors.reportWrite])
         } catch {
