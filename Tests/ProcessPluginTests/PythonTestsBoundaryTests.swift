@@ -13,40 +13,38 @@ extension GradingRuns {
     /// A marker only the hidden test file contains; a submission that finds it has read the file.
     static let marker = "HIDDEN-7f3a9c-MARKER"
 
-    static let tests = """
-    # \(marker): expected answers live here.
-    import unittest
-    from shapes import area, loot
+    /// The areas tests of `PythonTestsRunTests`, a marker, and a test that passes only when the
+    /// submission found nothing of the file.
+    static let tests = "# \(marker): expected answers live here.\n"
+        + PythonTestsRunTests.tests.replacingOccurrences(of: "from shapes import area\n", with: "from shapes import area, loot\n")
+        + """
 
-    class TestArea(unittest.TestCase):
-        def test_square(self):
-            self.assertEqual(area(2), 4, "area(2) of a square of side 2")
+        class TestLoot(unittest.TestCase):
+            def test_nothing_leaked(self):
+                self.assertEqual(loot(), "", "what the submission found of the hidden tests")
+        """
 
-        def test_zero(self):
-            self.assertEqual(area(0), 0, "area(0)")
-
-    class TestLoot(unittest.TestCase):
-        def test_nothing_leaked(self):
-            self.assertEqual(loot(), "", "what the submission found of the hidden tests")
-    """
+    /// An exercise whose scenarios each run one selection of `file`, for one point.
+    static func exercise(_ id: String, entry: String, file: String, text: String, timeout: String = "4s",
+                         scenarios: [(name: String, tests: String)]) throws -> Workspace {
+        let workspace = try Workspace()
+        let yaml = scenarios.map { scenario in
+            """
+              - name: \(scenario.name)
+                plugin: python-tests
+                points: 1
+                file: \(file)
+                tests: [\(scenario.tests)]
+                timeout: \(timeout)
+            """
+        }.joined(separator: "\n")
+        try workspace.exercise(id, entry: entry, scenarios: yaml, points: scenarios.count, files: [file: text])
+        return workspace
+    }
 
     func workspace(timeout: String = "4s") throws -> Workspace {
-        let workspace = try Workspace()
-        try workspace.exercise("unit", entry: "shapes.py", scenarios: """
-          - name: areas
-            plugin: python-tests
-            points: 2
-            file: hidden/test_shapes.py
-            tests: [TestArea]
-            timeout: \(timeout)
-          - name: loot
-            plugin: python-tests
-            points: 1
-            file: hidden/test_shapes.py
-            tests: [TestLoot]
-            timeout: \(timeout)
-        """, points: 3, files: ["hidden/test_shapes.py": Self.tests])
-        return workspace
+        try Self.exercise("unit", entry: "shapes.py", file: "hidden/test_shapes.py", text: Self.tests, timeout: timeout,
+                          scenarios: [("areas", "TestArea"), ("loot", "TestLoot")])
     }
 
     @Test func aSubmissionCannotReadTheHiddenTests() async throws {
@@ -284,19 +282,8 @@ extension GradingRuns {
                 raise KeyError("missing")
             raise BagError("a bag error")
         """
-        let workspace = try Workspace()
-        try workspace.exercise("bag", entry: "bag.py", scenarios: """
-          - name: crosses
-            plugin: python-tests
-            points: 1
-            file: hidden/test_bag.py
-            tests: [TestBag]
-          - name: mistake
-            plugin: python-tests
-            points: 1
-            file: hidden/test_bag.py
-            tests: [TestMistake]
-        """, points: 2, files: ["hidden/test_bag.py": tests])
+        let workspace = try Self.exercise("bag", entry: "bag.py", file: "hidden/test_bag.py", text: tests, timeout: "10s",
+                                          scenarios: [("crosses", "TestBag"), ("mistake", "TestMistake")])
         let outcomes = try await workspace.grade("bag", ["bag.py": module])
         let crosses = try #require(outcomes[named: "crosses"])
         #expect(crosses.outcome == .passed, "\(crosses.message)")
