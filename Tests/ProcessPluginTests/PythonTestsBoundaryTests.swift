@@ -44,7 +44,7 @@ extension GradingRuns {
 
     func workspace(timeout: String = "4s") throws -> Workspace {
         try Self.exercise("unit", entry: "shapes.py", file: "hidden/test_shapes.py", text: Self.tests, timeout: timeout,
-                          scenarios: [("areas", "TestArea"), ("loot", "TestLoot")])
+                          scenarios: [("areas", "TestArea"), ("errors", "TestErrors"), ("loot", "TestLoot")])
     }
 
     @Test func aSubmissionCannotReadTheHiddenTests() async throws {
@@ -187,6 +187,17 @@ extension GradingRuns {
         let areas = try #require(outcomes[named: "areas"])
         #expect(areas.outcome == .failed && !areas.isGraderFault)
         #expect(areas.message.contains("ended early") && areas.message.contains("exited with code 7"), "\(areas.message)")
+    }
+
+    @Test func aCrashIsNotTheExceptionATestExpects() async throws {
+        // `assertRaises(ValueError)` (or `except Exception`) in a test must not be satisfied by
+        // the student's process ending or hanging in the call.
+        for body in ["os._exit(0)", "raise SystemExit(0)", "time.sleep(60)"] {
+            let module = "import os, time\ndef area(side):\n    \(body)\ndef loot():\n    return ''\n"
+            let outcomes = try await workspace(timeout: "2s").grade("unit", ["shapes.py": module])
+            let errors = try #require(outcomes[named: "errors"])
+            #expect(errors.outcome == .failed && !errors.isGraderFault, "\(body): \(errors.message)")
+        }
     }
 
     @Test func aStubThatAnswersGarbageFailsSayingSo() async throws {
