@@ -70,83 +70,120 @@ public struct PythonTestsPlugin: ScenarioPlugin {
         guard let tests = run.exerciseFiles[config.file] else {
             throw DriverError("the exercise has no test file \"\(config.file)\" (scenario \"\(run.scenario.name)\")")
         }
-        let nonce = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
-        // A dot folder: submissions are matched by `accept` globs, which never reach it.
-        let folder = ".classroom-tests"
-        let testsPath = "\(folder)/\((config.file as NSString).lastPathComponent)"
+        // The hidden tests and the runner live in the driver domain, which the student's
+        // processes can neither read nor signal; only the stub runs as the student.
+        let testsName = (config.file as NSString).lastPathComponent
         do {
-            try run.cell.writeFile(testsPath, contents: tests)
-            try run.cell.writeFile("\(folder)/runner.py", contents: Data(Runner.source.utf8))
+            try run.cell.writeDriverFile("python-tests/\(testsName)", contents: tests)
+            try run.cell.writeDriverFile("python-tests/runner.py", contents: Data(Runner.source.utf8))
         } catch {
-            throw DriverError("cannot write the hidden tests into the cell: \(error)")
+            throw DriverError("cannot write the hidden tests into the cell's driver domain: \(error)")
         }
-        var environment = run.cell.policy.environment
-        environment.merge(run.exercise.entry.environment) { _, new in new }
-        let process: SandboxProcess
+        let folder = Cell.driverDirectory + "/python-tests"
+        let wall = run.exercise.limits.wall.seconds
+        let limit = min(config.timeout ?? wall, wall)
+        let descriptors = try BoundaryDescriptors()
+
+        var studentEnvironment = run.cell.policy.environment
+        studentEnvironment.merge(run.exercise.entry.environment) { _, new in new }
+        let stub: SandboxProcess
         do {
-            process = try await run.cell.spawn(run.interpreter, arguments: ["-B", "\(folder)/runner.py", "/box/\(testsPath)"] + config.tests,
-                                               environment: environment, stdin: .bytes(Array("\(nonce)\n".utf8)))
+            stub = try await run.cell.spawn(run.interpreter, arguments: ["-c", Stub.source], environment: studentEnvironment,
+                                            domain: .student, passing: [descriptors.stubEnd])
         } catch {
+            throw DriverError("cannot start the process that runs the student's module: \(error)")
+        }
+        descriptors.closeStubEnd()
+        // Paths relative to the runner's folder, which the cell resolves in every mode (in
+        // unconfined development mode the driver's folder is not at /driver).
+        let runnerConfig = RunnerConfig(tests: testsName, names: config.tests,
+                                        modules: [Self.moduleName(of: run.exercise.entry.file)].compactMap { $0 },
+                                        seconds: limit - Self.reportMargin(limit))
+        var driverEnvironment = run.cell.policy.environment
+        driverEnvironment["HOME"] = "/tmp"
+        let runner: SandboxProcess
+        do {
+            runner = try await run.cell.spawn(run.interpreter, arguments: ["-I", "-S", "runner.py", try runnerConfig.json()],
+                                              environment: driverEnvironment, workingDirectory: folder,
+                                              domain: .driver, passing: [descriptors.runnerEnd, descriptors.reportWrite])
+        } catch {
+            stub.kill()
             throw DriverError("cannot start the test runner: \(error)")
         }
-        let limit = config.timeout ?? run.exercise.limits.wall.seconds
-        let finished = await process.result(within: limit)
-        let result: RunResult
-        if let finished { result = finished } else { result = await process.result() }
-        let timedOut = finished == nil || result.verdict == .wallTimeout
-        return try verdict(records: Self.records(in: result.stdout.text, nonce: nonce), result: result,
-                           timedOut: timedOut, limit: limit, config: config)
+        let reader = descriptors.startReading()
+
+        let finished = await runner.result(within: limit)
+        let runnerResult: RunResult
+        if let finished { runnerResult = finished } else { runnerResult = await runner.result() }
+        let timedOut = finished == nil || runnerResult.verdict == .wallTimeout
+        let stubEndedFirst = stub.finishedResult
+        let (lines, overflowed) = await reader.lines(within: 2)
+        if overflowed { throw DriverError("the test runner's report was longer than \(ReportReader.limit) bytes") }
+        let records = try Self.records(lines)
+
+        // The stub's own end tells the student what happened, when it came first: either it
+        // had ended by the time the runner did, or the runner saw its end of the channel close.
+        // (After the runner, the stub ends anyway, because its channel closes.)
+        var stubEnded = stubEndedFirst
+        let channelFailures = Set(records.compactMap(\.channel) + records.flatMap { $0.results ?? [] }.compactMap(\.channel))
+        if stubEnded == nil && channelFailures.contains(.ended) {
+            stubEnded = await stub.result(within: 2)
+        }
+        let stubResult: RunResult
+        if let stubEnded { stubResult = stubEnded } else {
+            stub.kill()
+            stubResult = await stub.result()
+        }
+        return try verdict(records: records, runner: runnerResult, timedOut: timedOut, limit: limit,
+                           stub: StubOutcome(result: stubResult, endedOnItsOwn: stubEnded != nil), config: config)
     }
 
-    /// The runner's records: only lines carrying this run's nonce count.
-    static func records(in output: String, nonce: String) -> [[String: Any]] {
-        output.split(separator: "\n").compactMap { line in
-            guard line.hasPrefix(nonce + " ") else { return nil }
-            let json = line.dropFirst(nonce.count + 1)
-            return (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
-        }
+    /// Time the runner keeps for itself to report before the grader's limit ends it.
+    static func reportMargin(_ limit: Double) -> Double { min(1, limit * 0.2) }
+
+    /// `lru_cache.py` → `lru_cache`: the module the tests import, proxied even if the standard
+    /// library has one of that name.
+    static func moduleName(of entry: String) -> String? {
+        let name = (entry as NSString).lastPathComponent
+        guard name.hasSuffix(".py") else { return nil }
+        let module = String(name.dropLast(3))
+        return Config.isTestName(module) && !module.contains(".") ? module : nil
     }
 
-    func verdict(records: [[String: Any]], result: RunResult, timedOut: Bool, limit: Double, config: Config) throws -> ScenarioVerdict {
-        let stderr = Self.stderrTail(result)
-        if let unknown = records.first(where: { $0["event"] as? String == "unknown" }) {
-            throw DriverError("\(config.file) has no test \"\(unknown["name"] as? String ?? "?")\"; fix `tests:` in exercise.yaml")
-        }
-        if let failed = records.first(where: { $0["event"] as? String == "import-failed" }) {
-            return .fail("the tests could not even start, because importing your code failed: \(failed["message"] as? String ?? "")."
-                         + " Run your module on its own and fix this first" + stderr)
-        }
-        guard let done = records.last(where: { $0["event"] as? String == "done" }),
-              let results = done["results"] as? [[String: Any]] else {
-            let running = records.last(where: { $0["event"] as? String == "start" })?["test"] as? String
-            if timedOut {
-                let which = running.map { "the test \($0)" } ?? "the tests"
-                return .fail("\(which) did not finish within \(Feedback.seconds(limit)): your code probably waits forever"
-                             + " (a deadlock, a lock never released) or loops endlessly" + stderr)
+    /// The runner's records; a line that is not one is the runner's bug, never the student's.
+    static func records(_ lines: [Substring]) throws -> [Record] {
+        let decoder = JSONDecoder()
+        return try lines.filter { !$0.isEmpty }.map { line in
+            do {
+                return try decoder.decode(Record.self, from: Data(line.utf8))
+            } catch {
+                throw DriverError("the test runner wrote a record the grader cannot read (\(error)): \(line.prefix(200))")
             }
-            let during = running.map { " during the test \($0)" } ?? ""
-            return .fail("the test run ended early\(during): " + Feedback.describe(result)
-                         + ". Do not call sys.exit(), os._exit() or exit() in your module, and keep within the exercise's limits")
         }
-        let failures = results.filter { $0["outcome"] as? String != "passed" }
-        if failures.isEmpty {
-            return .pass("\(results.count) test\(results.count == 1 ? "" : "s") passed")
-        }
-        let lines = failures.prefix(5).map { failure -> String in
-            let name = failure["test"] as? String ?? "?"
-            let message = (failure["message"] as? String ?? "").replacingOccurrences(of: "\n", with: " ")
-            let kind = failure["outcome"] as? String == "error" ? "raised an error" : "failed"
-            return "- \(name) \(kind): \(message)"
-        }
-        let more = failures.count > 5 ? "\n- …and \(failures.count - 5) more" : ""
-        return .fail("\(failures.count) of \(results.count) test\(results.count == 1 ? "" : "s") did not pass:\n"
-                     + lines.joined(separator: "\n") + more)
     }
+}
 
-    static func stderrTail(_ result: RunResult) -> String {
-        let err = result.stderr.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !err.isEmpty else { return "" }
-        let tail = err.split(separator: "\n", omittingEmptySubsequences: false).suffix(8).map { "    " + $0 }.joined(separator: "\n")
-        return ". What your code printed ends with:\n" + tail
+/// What the runner is told on its command line.
+struct RunnerConfig: Encodable {
+    var tests: String
+    var names: [String]
+    var modules: [String]
+    var seconds: Double
+
+    func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        do {
+            return String(decoding: try encoder.encode(self), as: UTF8.self)
+        } catch {
+            throw DriverError("cannot encode the test runner's settings: \(error)")
+        }
     }
+}
+
+/// How the stub (the student's side) ended.
+struct StubOutcome {
+    var result: RunResult
+    /// It ended before the grader stopped it: it exited, crashed or hit a limit.
+    var endedOnItsOwn: Bool
 }
