@@ -86,31 +86,25 @@ public final class LineServer: Service, Sendable {
         defer { open.remove(registration) }
 
         let session = Session(context: context, address: address, gate: gate)
-        let subscription = context.hub.subscribe(bufferSize: context.configuration.watchBuffer)
+        let configuration = context.configuration
+        // Nothing but the server's goodbye until the client logs in or watches.
+        let subscription = context.hub.subscribe(maxQueuedBytes: EventDelivery.queueLimit(for: configuration))
         defer { context.hub.unsubscribe(subscription.id) }
         let channel = connection.channel
+        let delivery = EventDelivery(subscription: subscription, hub: context.hub, session: session, channel: channel,
+                                     configuration: configuration)
 
         try? await connection.executeThenClose { inbound, outbound in
+            try await EventDelivery.configure(channel, for: configuration)
             try await outbound.write(ByteBuffer(string: Session.greeting.rendered))
             try await withThrowingTaskGroup(of: Void.self) { group in
-                // Events: written as they come; a client too slow to take them is dropped.
-                group.addTask {
-                    for await event in subscription.events {
-                        let lines = await session.render(event)
-                        guard !lines.isEmpty else { continue }
-                        try await outbound.write(ByteBuffer(string: lines.joined(separator: "\n") + "\n"))
-                        if case .shutdown = event { channel.close(promise: nil); return }
-                    }
-                    if subscription.overflowed {
-                        // The writer may be stuck behind a reader that stopped reading: close outright.
-                        _ = try? await channel.writeAndFlush(ByteBuffer(string: "EVENT dropped too slow to receive events\n")).get()
-                        channel.close(promise: nil)
-                    }
-                }
+                // Events: written as they come; a client whose socket stops taking them is dropped.
+                group.addTask { await delivery.run() }
                 // Requests: one reply each, in order.
                 group.addTask {
                     for try await frame in inbound {
                         let (reply, action) = await session.handle(frame)
+                        subscription.interest = await session.interest
                         idle.exempt = await session.watching != nil
                         try await outbound.write(ByteBuffer(string: reply.rendered))
                         if action == .close { break }

@@ -13,8 +13,13 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections: Int
     /// Several students behind one NAT share an address, so this is generous.
     public var maxConnectionsPerAddress: Int
-    /// Events a watcher may fall behind before it is dropped.
-    public var watchBuffer: Int
+    /// Bytes a connection's peer may leave untaken (written by the server, not yet accepted by
+    /// its socket) before it is dropped as too slow; the kernel's socket buffers come on top.
+    public var outboundBudget: Int
+    /// The kernel send buffer of each connection; nil leaves it to the kernel (autotuned).
+    public var sendBufferBytes: Int?
+    /// How long a dropped connection has to take its last bytes before it is closed anyway.
+    public var dropGrace: TimeAmount
     /// Failed HELLOs before the connection is closed.
     public var maxFailedLogins: Int
     /// Payload bytes all connections together may hold while their SUBMITs arrive; a SUBMIT
@@ -35,7 +40,8 @@ public struct ServerConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 7878, maxLineBytes: Int = 4096,
                 maxSubmissionBytes: Int = 2 << 20, idleTimeout: TimeAmount = .seconds(600),
-                maxConnections: Int = 4096, maxConnectionsPerAddress: Int = 256, watchBuffer: Int = 256,
+                maxConnections: Int = 4096, maxConnectionsPerAddress: Int = 256, outboundBudget: Int = 128 << 10,
+                sendBufferBytes: Int? = nil, dropGrace: TimeAmount = .seconds(5),
                 maxFailedLogins: Int = 5, maxBufferedPayloadBytes: Int = 64 << 20, freeLoginFailures: Int = 5,
                 loginPenalty: Double = 1, maxLoginPenalty: Double = 300, writeStallTimeout: TimeAmount = .seconds(60),
                 shutdownGrace: TimeAmount = .seconds(2)) {
@@ -46,7 +52,9 @@ public struct ServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.maxConnections = maxConnections
         self.maxConnectionsPerAddress = maxConnectionsPerAddress
-        self.watchBuffer = watchBuffer
+        self.outboundBudget = outboundBudget
+        self.sendBufferBytes = sendBufferBytes
+        self.dropGrace = dropGrace
         self.maxFailedLogins = maxFailedLogins
         self.maxBufferedPayloadBytes = maxBufferedPayloadBytes
         self.freeLoginFailures = freeLoginFailures

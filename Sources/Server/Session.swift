@@ -293,6 +293,9 @@ public actor Session {
         return (.ok("watching \(courseId)"), courseId)
     }
 
+    /// The events this connection is sent: its student's own, and the watched course's.
+    public var interest: EventHub.Interest { EventHub.Interest(student: student, course: watching) }
+
     /// The lines an event becomes for this connection (none if it is not theirs to see),
     /// control characters escaped.
     public func render(_ event: ClassroomEvent) async -> [String] {
@@ -301,15 +304,14 @@ public actor Session {
 
     private func lines(for event: ClassroomEvent) async -> [String] {
         switch event {
-        case let .result(course, who, exercise, submission, score, max):
+        case let .result(course, who, exercise, submission, score, max, standing):
             var lines: [String] = []
             let mine = who == student
             if mine { lines.append("EVENT done \(submission) \(score)/\(max)") }
             if course == watching {
                 lines.append("EVENT result \(course) \(who) \(exercise) \(score)/\(max)")
-                if let entry = try? await context.scoreboards.board(course), let row = entry.board.rows.first(where: { $0.student == who }) {
-                    lines.append("EVENT board \(course) \(row.rank) \(who) \(row.total)")
-                }
+                // The standing the result produced, counted once for every watcher.
+                if let standing { lines.append("EVENT board \(course) \(standing.rank) \(who) \(standing.total)") }
             }
             return lines
         case let .progress(submission, who, scenario, outcome, points, max):

@@ -83,18 +83,12 @@ extension ClassroomStore {
     /// Submissions with their latest grading, newest first, optionally for one student and/or exercise.
     public func results(student: String? = nil, exercise: String? = nil, submission: Int64? = nil, limit: Int = 200) async throws(StoreError) -> [SubmissionResult] {
         try await read { db in
-            var request = SubmissionRecord.order(Column("id").desc).limit(limit)
-            if let student {
-                guard let record = try StudentRecord.filter(Column("name") == student).fetchOne(db) else { throw StoreError.notFound(what: "student", id: student) }
-                request = request.filter(Column("studentId") == record.id)
-            }
-            if let exercise { request = request.filter(Column("exerciseId") == exercise) }
-            if let submission { request = request.filter(Column("id") == submission) }
-            return try request.fetchAll(db).map { try Self.result(of: $0, in: db) }
+            let request = try Self.resultsRequest(student: student, exercise: exercise, submission: submission, limit: limit, in: db)
+            return try request.fetchAll(db).map { try self.result(of: $0, in: db) }
         }
     }
 
-    static func result(of submission: SubmissionRecord, in db: Database) throws -> SubmissionResult {
+    func result(of submission: SubmissionRecord, in db: Database) throws -> SubmissionResult {
         let job = try GradingJobRecord.filter(Column("submissionId") == submission.id).order(Column("id").desc).fetchOne(db)
         let doneJob = try GradingJobRecord.filter(Column("submissionId") == submission.id && Column("state") == GradingJobRecord.State.done.rawValue)
             .order(Column("id").desc).fetchOne(db)
@@ -105,16 +99,8 @@ extension ClassroomStore {
     }
 
     /// Whether a submission is late, and what its score counts for under the course's policy.
-    static func lateness(of submission: SubmissionRecord, score: Int?, in db: Database) throws -> (Bool, Int?) {
-        guard let course = try CourseRecord.fetchOne(db, key: submission.courseId) else { return (false, score) }
-        let definition = try decode(CourseDefinition.self, from: course.definition)
-        let deadline = definition.units.first { $0.exercises.contains(submission.exerciseId) }?.deadline
-        guard let deadline, submission.submittedAt > deadline.addingTimeInterval(definition.scoring.grace.seconds) else { return (false, score) }
-        guard let score else { return (true, nil) }
-        switch definition.scoring.late {
-        case .accept: return (true, score)
-        case .reject: return (true, 0)
-        case .penalty: return (true, score * (100 - definition.scoring.latePenaltyPercent) / 100)
-        }
+    func lateness(of submission: SubmissionRecord, score: Int?, in db: Database) throws -> (Bool, Int?) {
+        guard let definition = try decodedCourses.definition(of: submission.courseId, in: db) else { return (false, score) }
+        return definition.lateness(exercise: submission.exerciseId, submittedAt: submission.submittedAt, score: score)
     }
 }

@@ -12,6 +12,14 @@ public struct Scoreboard: Sendable, Hashable {
         public var scores: [String: Int]
         /// When the student's counted submissions reached this total: earlier ranks higher on ties.
         public var reachedAt: Date?
+
+        public init(rank: Int, student: String, total: Int, scores: [String: Int], reachedAt: Date?) {
+            self.rank = rank
+            self.student = student
+            self.total = total
+            self.scores = scores
+            self.reachedAt = reachedAt
+        }
     }
 
     public var course: String
@@ -19,63 +27,159 @@ public struct Scoreboard: Sendable, Hashable {
     /// Maximum points per exercise id.
     public var maxPoints: [String: Int]
     public var rows: [Row]
+
+    public init(course: String, exercises: [String], maxPoints: [String: Int], rows: [Row]) {
+        self.course = course
+        self.exercises = exercises
+        self.maxPoints = maxPoints
+        self.rows = rows
+    }
+}
+
+/// One graded submission as a board counts it: through its most recent finished grading.
+public struct GradedSubmission: Sendable, Hashable {
+    public var submission: Int64
+    public var course: String
+    public var student: String
+    public var exercise: String
+    public var submittedAt: Date
+    /// The finished grading job whose score counts; a later finished job of the same
+    /// submission (a regrade) replaces it.
+    public var job: Int64
+    public var score: Int
+
+    public init(submission: Int64, course: String, student: String, exercise: String, submittedAt: Date, job: Int64, score: Int) {
+        self.submission = submission
+        self.course = course
+        self.student = student
+        self.exercise = exercise
+        self.submittedAt = submittedAt
+        self.job = job
+        self.score = score
+    }
+}
+
+/// Everything a course's board is computed from, read in one transaction.
+public struct ScoreboardSource: Sendable {
+    public var course: String
+    public var definition: CourseDefinition
+    /// Maximum points per exercise id (the current version's).
+    public var maxPoints: [String: Int]
+    /// Enrolled students' names.
+    public var students: [String]
+    /// Every graded submission of the course, oldest first (by time, then id).
+    public var graded: [GradedSubmission]
 }
 
 extension ClassroomStore {
-    /// The scoreboard of `course`: per student and exercise, the submission the course's policy
-    /// counts (best, earliest breaking ties; or latest), after late penalties. Each submission
-    /// counts through its most recent finished grading only, so a retried or regraded job is
-    /// never counted twice.
-    public func scoreboard(course courseId: String) async throws(StoreError) -> Scoreboard {
-        try await read { db in
-            guard let course = try CourseRecord.fetchOne(db, key: courseId) else { throw StoreError.notFound(what: "course", id: courseId) }
-            let definition = try Self.decode(CourseDefinition.self, from: course.definition)
-            var maxPoints: [String: Int] = [:]
-            for id in definition.exerciseIDs { maxPoints[id] = try Self.currentExercise(id, in: db)?.points ?? 0 }
+    /// A course's submissions with the score of each one's latest finished job, in time order.
+    /// Served by `submission_by_course` (the order included) and, per submission, by the last
+    /// entry of `gradingJob_by_submission_state`: nothing of other courses is read.
+    static let gradedSubmissionsSQL = """
+        SELECT s.id, t.name, s.exerciseId, s.submittedAt, j.id AS jobId, j.score
+        FROM submission s
+        JOIN student t ON t.id = s.studentId
+        JOIN gradingJob j ON j.id = (SELECT MAX(id) FROM gradingJob WHERE submissionId = s.id AND state = 'done')
+        WHERE s.courseId = ?
+        ORDER BY s.submittedAt, s.id
+        """
 
-            let students = try StudentRecord.fetchAll(db, sql: """
-                SELECT s.* FROM student s JOIN enrolment e ON e.studentId = s.id WHERE e.courseId = ? ORDER BY s.name
-                """, arguments: [courseId])
-            // Each submission with the score of its latest finished job.
-            let graded = try Row.fetchAll(db, sql: """
-                SELECT s.id, s.studentId, s.exerciseId, s.submittedAt, j.score
-                FROM submission s JOIN gradingJob j ON j.id = (
-                    SELECT MAX(id) FROM gradingJob WHERE submissionId = s.id AND state = 'done')
-                WHERE s.courseId = ? ORDER BY s.submittedAt, s.id
-                """, arguments: [courseId])
+    /// The course's definition, students and graded submissions, as one consistent snapshot.
+    public func scoreboardSource(course courseId: String) async throws(StoreError) -> ScoreboardSource {
+        try await read { db in try self.scoreboardSource(course: courseId, in: db) }
+    }
 
-            struct Counted { var score: Int; var at: Date }
-            var counted: [Int64: [String: Counted]] = [:]
-            for row in graded {
-                let submission = SubmissionRecord(id: row["id"], studentId: row["studentId"], courseId: courseId, exerciseId: row["exerciseId"],
-                                                  exerciseVersion: 0, submittedAt: row["submittedAt"], sha256: "", byteCount: 0)
-                let (_, score) = try Self.lateness(of: submission, score: row["score"], in: db)
-                let value = Counted(score: score ?? 0, at: submission.submittedAt)
-                var perExercise = counted[submission.studentId] ?? [:]
-                if let previous = perExercise[submission.exerciseId], definition.scoring.counts == .best, previous.score >= value.score {
-                    // An earlier submission already reached at least this score.
-                } else {
-                    perExercise[submission.exerciseId] = value
-                }
-                counted[submission.studentId] = perExercise
-            }
-
-            var rows = students.map { student -> Scoreboard.Row in
-                let perExercise = counted[student.id!] ?? [:]
-                let scores = perExercise.mapValues(\.score).filter { definition.exerciseIDs.contains($0.key) }
-                let reached = perExercise.filter { $0.value.score > 0 }.map(\.value.at).max()
-                return Scoreboard.Row(rank: 0, student: student.name, total: scores.values.reduce(0, +), scores: scores, reachedAt: reached)
-            }
-            rows.sort {
-                if $0.total != $1.total { return $0.total > $1.total }
-                if $0.reachedAt != $1.reachedAt { return ($0.reachedAt ?? .distantFuture) < ($1.reachedAt ?? .distantFuture) }
-                return $0.student < $1.student
-            }
-            for index in rows.indices {
-                let tied = index > 0 && rows[index].total == rows[index - 1].total && rows[index].reachedAt == rows[index - 1].reachedAt
-                rows[index].rank = tied ? rows[index - 1].rank : index + 1
-            }
-            return Scoreboard(course: courseId, exercises: definition.exerciseIDs, maxPoints: maxPoints, rows: rows)
+    func scoreboardSource(course courseId: String, in db: Database) throws -> ScoreboardSource {
+        guard let definition = try decodedCourses.definition(of: courseId, in: db) else {
+            throw StoreError.notFound(what: "course", id: courseId)
         }
+        var maxPoints: [String: Int] = [:]
+        for id in definition.exerciseIDs { maxPoints[id] = try Self.currentExercise(id, in: db)?.points ?? 0 }
+        let students = try String.fetchAll(db, sql: """
+            SELECT s.name FROM student s JOIN enrolment e ON e.studentId = s.id WHERE e.courseId = ? ORDER BY s.name
+            """, arguments: [courseId])
+        let graded = try Row.fetchAll(db, sql: Self.gradedSubmissionsSQL, arguments: [courseId]).map { row in
+            GradedSubmission(submission: row["id"], course: courseId, student: row["name"], exercise: row["exerciseId"],
+                             submittedAt: row["submittedAt"], job: row["jobId"], score: row["score"] ?? 0)
+        }
+        return ScoreboardSource(course: courseId, definition: definition, maxPoints: maxPoints, students: students, graded: graded)
+    }
+
+    /// The graded submissions finished by `jobs` (unknown or unfinished jobs are left out), so
+    /// a result read from the event log can be counted without reading the course again.
+    public func gradedSubmissions(jobs: [Int64]) async throws(StoreError) -> [GradedSubmission] {
+        guard !jobs.isEmpty else { return [] }
+        return try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.id, s.courseId, t.name, s.exerciseId, s.submittedAt, j.id AS jobId, j.score
+                FROM gradingJob j JOIN submission s ON s.id = j.submissionId JOIN student t ON t.id = s.studentId
+                WHERE j.id IN (\(databaseQuestionMarks(count: jobs.count))) AND j.state = 'done'
+                ORDER BY j.id
+                """, arguments: StatementArguments(jobs)).map { row in
+                GradedSubmission(submission: row["id"], course: row["courseId"], student: row["name"], exercise: row["exerciseId"],
+                                 submittedAt: row["submittedAt"], job: row["jobId"], score: row["score"] ?? 0)
+            }
+        }
+    }
+
+    /// The scoreboard of `course`, recomputed from every graded submission: per student and
+    /// exercise, the submission the course's policy counts (best, earliest breaking ties; or
+    /// latest), after late penalties. Each submission counts through its most recent finished
+    /// grading only, so a retried or regraded job is never counted twice.
+    ///
+    /// Live views keep a board up to date result by result instead (see `Events`); this full
+    /// pass is what they are built from and checked against.
+    public func scoreboard(course courseId: String) async throws(StoreError) -> Scoreboard {
+        let source = try await scoreboardSource(course: courseId)
+        let definition = source.definition
+        let courseExercises = Set(definition.exerciseIDs)
+
+        struct Counted { var score: Int; var at: Date }
+        var counted: [String: [String: Counted]] = [:]
+        for graded in source.graded where courseExercises.contains(graded.exercise) {
+            let score = definition.lateness(exercise: graded.exercise, submittedAt: graded.submittedAt, score: graded.score).counted ?? 0
+            let value = Counted(score: score, at: graded.submittedAt)
+            var perExercise = counted[graded.student] ?? [:]
+            if let previous = perExercise[graded.exercise], definition.scoring.counts == .best, previous.score >= value.score {
+                // An earlier submission already reached at least this score.
+            } else {
+                perExercise[graded.exercise] = value
+            }
+            counted[graded.student] = perExercise
+        }
+
+        var rows = source.students.map { student -> Scoreboard.Row in
+            let perExercise = counted[student] ?? [:]
+            let reached = perExercise.values.filter { $0.score > 0 }.map(\.at).max()
+            return Scoreboard.Row(rank: 0, student: student, total: perExercise.values.reduce(0) { $0 + $1.score },
+                                  scores: perExercise.mapValues(\.score), reachedAt: reached)
+        }
+        rows.sort {
+            if $0.total != $1.total { return $0.total > $1.total }
+            if $0.reachedAt != $1.reachedAt { return ($0.reachedAt ?? .distantFuture) < ($1.reachedAt ?? .distantFuture) }
+            return $0.student < $1.student
+        }
+        for index in rows.indices {
+            let tied = index > 0 && rows[index].total == rows[index - 1].total && rows[index].reachedAt == rows[index - 1].reachedAt
+            rows[index].rank = tied ? rows[index - 1].rank : index + 1
+        }
+        return Scoreboard(course: courseId, exercises: definition.exerciseIDs, maxPoints: source.maxPoints, rows: rows)
+    }
+
+    /// Submissions newest first, optionally of one student, exercise or id. Each filter has an
+    /// index whose order is the submission id (`submission_by_student`, `submission_by_exercise`,
+    /// `submission_by_student_exercise`), so the newest `limit` are read without a sort or a scan.
+    static func resultsRequest(student: String?, exercise: String?, submission: Int64?, limit: Int,
+                               in db: Database) throws -> QueryInterfaceRequest<SubmissionRecord> {
+        var request = SubmissionRecord.order(Column("id").desc).limit(limit)
+        if let student {
+            guard let record = try StudentRecord.filter(Column("name") == student).fetchOne(db) else {
+                throw StoreError.notFound(what: "student", id: student)
+            }
+            request = request.filter(Column("studentId") == record.id)
+        }
+        if let exercise { request = request.filter(Column("exerciseId") == exercise) }
+        if let submission { request = request.filter(Column("id") == submission) }
+        return request
     }
 }

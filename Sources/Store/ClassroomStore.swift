@@ -9,6 +9,8 @@ import GRDB
 public final class ClassroomStore: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Course definitions decoded once per version (see ``DecodedCourses``).
+    let decodedCourses = DecodedCourses()
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String) throws(StoreError) {

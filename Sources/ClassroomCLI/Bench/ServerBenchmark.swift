@@ -177,12 +177,13 @@ enum Load {
 
     /// Opens `watchers` WATCH connections, stores results one at a time, and measures how long
     /// each watcher waited for the `EVENT result` line.
-    static func pushLatency(watchers: Int, events: Int, port: Int, store: ClassroomStore) async throws -> [Double] {
+    static func pushLatency(watchers: Int, events: Int, port: Int, store: ClassroomStore, course: String = "bench",
+                            exercise: String = "bench-echo", students: [String] = ["student0", "student1"]) async throws -> [Double] {
         var fds: [Int32] = []
         defer { for fd in fds { close(fd) } }
         for _ in 0..<watchers {
             let client = try LineClient(host: "127.0.0.1", port: port, timeout: 10)
-            let reply = try client.request("WATCH bench")
+            let reply = try client.request("WATCH \(course)")
             guard reply.ok else { throw CLIError("WATCH refused: \(reply.text)") }
             fds.append(dup(client.fileDescriptor))
             client.close()
@@ -192,7 +193,8 @@ enum Load {
         for round in 0..<events {
             // Stored as a separate grader process (`classroom grader run`) would store it; the
             // clock starts once the result is in the database.
-            let accepted = try await store.submit(student: "student\(round % 2)", exercise: "bench-echo", files: ["echo_server.py": Data("print()".utf8)])
+            let accepted = try await store.submit(student: students[round % students.count], exercise: exercise,
+                                                  files: ["echo_server.py": Data("print()".utf8)])
             guard let claimed = try await store.claimJob(worker: "bench", only: accepted.job.id) else { throw CLIError("the job was taken") }
             let outcome = ScenarioResultInput(name: "echoes a line", plugin: "tcp", passed: true, points: 1, maxPoints: 1, hidden: false, message: "", durationMs: 1)
             try await store.finishJob(claimed, results: [outcome], isolation: "bench")

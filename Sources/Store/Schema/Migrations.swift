@@ -140,6 +140,17 @@ enum Migrations {
             }
             try db.create(index: "gradingJob_by_lease", on: "gradingJob", columns: ["state", "leaseExpiresAt"])
         }
+        migrator.registerMigration("v3: indexes for scoreboards and results") { db in
+            // A board reads one course's graded submissions in time order; a student's or an
+            // exercise's results are read newest first. Each index ends, implicitly, in the
+            // rowid (the submission id), so those orders come from the index, with no sort and
+            // no scan of other courses' or students' rows.
+            try db.create(index: "submission_by_course", on: "submission", columns: ["courseId", "submittedAt"])
+            try db.create(index: "submission_by_student", on: "submission", columns: ["studentId"])
+            try db.create(index: "submission_by_exercise", on: "submission", columns: ["exerciseId"])
+            // A submission's latest finished grading is the last entry of its (submission, state) range.
+            try db.create(index: "gradingJob_by_submission_state", on: "gradingJob", columns: ["submissionId", "state"])
+        }
         return migrator
     }
 }
