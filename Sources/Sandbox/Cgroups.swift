@@ -172,9 +172,15 @@ final class CellCgroups: Sendable {
         zip(layout.parents, paths).allSatisfy { Self.write(limits, controller: $0.controller, path: $1.path) }
     }
 
-    /// Processes of the cell's machinery in its cgroup besides the programs: the cell's init,
-    /// the student domain's init and the zygote that made the cell.
-    static let extraProcesses = 3
+    /// Processes (threads count as processes here) in the cell's cgroup besides the student's
+    /// programs: the cell's init, the student domain's init and the zygote that made the cell,
+    /// plus room for the driver domain (a python-tests runner's threads, a plugin). The
+    /// student's own programs stay held to `limits.processes` by RLIMIT_NPROC on their uid,
+    /// which is unique to the cell, so this headroom is never theirs to use.
+    static let extraProcesses = 3 + driverThreads
+
+    /// Threads the driver domain may run at once on top of the student's limit.
+    static let driverThreads = 64
 
     private static func write(_ limits: Limits, controller: String, path: String) -> Bool {
         switch controller {

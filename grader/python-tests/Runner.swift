@@ -403,6 +403,23 @@ class RemoteModule(types.ModuleType):
                 return list(dir(handle))
             raise
 
+    # A test that sets a module attribute (a setting the exercise gives, such as a pause)
+    # means the student's module, not this stand-in: the write goes across as plain data.
+    def __setattr__(self, name, value):
+        handle = self.__dict__.get("_classroom_handle")
+        # The import system binds submodules onto their parent: those stay on this side.
+        if handle is None or name.startswith("__") or name.startswith("_classroom_") or isinstance(value, types.ModuleType):
+            types.ModuleType.__setattr__(self, name, value)
+        else:
+            setattr(handle, name, value)
+
+    def __delattr__(self, name):
+        handle = self.__dict__.get("_classroom_handle")
+        if handle is None or name.startswith("__") or name.startswith("_classroom_"):
+            types.ModuleType.__delattr__(self, name)
+        else:
+            delattr(handle, name)
+
 
 class StudentModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports of the student's modules. Installed twice: first on the import path for the

@@ -1,12 +1,20 @@
 """A counter that many threads increment at once without losing an update."""
 import sys
 import threading
+import time
 
 # Given: switch threads very often, so races show up in every test run as they would under load.
 sys.setswitchinterval(1e-5)
 
 
+# Given: the hidden tests set PAUSE to make checked() take a moment, so that a race shows up
+# in every run however busy the machine is. Keep it as it is.
+PAUSE = 0.0
+
+
 def checked(value):
+    if PAUSE:
+        time.sleep(PAUSE)
     if value < 0:
         raise ValueError("the counter went negative")
     return value + 1
