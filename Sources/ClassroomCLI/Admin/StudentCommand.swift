@@ -146,6 +146,10 @@ enum StudentCSV {
         if !isLoginName, displayName == nil {
             displayName = name
             name = loginName(from: name)
+            guard !name.isEmpty else {
+                problems.append("\(place): no login name can be made from \"\(DisplayText.escaped(fields[0]))\"; give one under a header name,email,display_name")
+                return nil
+            }
         }
         var valid = true
         do { try ClassroomStore.validateStudentName(name) } catch {
@@ -176,12 +180,19 @@ enum StudentCSV {
         return String(login.prefix(64))
     }
 
+    /// Fields of one line; inside quotes a doubled quote is a quote, as RFC 4180 writes it.
     private static func splitFields(_ line: String) -> [String] {
         var fields: [String] = []
         var current = ""
         var quoted = false
-        for character in line {
+        var characters = line.makeIterator()
+        var pending = characters.next()
+        while let character = pending {
+            pending = characters.next()
             switch character {
+            case "\"" where quoted && pending == "\"":
+                current.append("\"")
+                pending = characters.next()
             case "\"": quoted.toggle()
             case "," where !quoted:
                 fields.append(current)
