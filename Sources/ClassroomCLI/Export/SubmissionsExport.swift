@@ -25,7 +25,7 @@ struct SubmissionsExport: AsyncParsableCommand {
     func run() async throws {
         let (book, files) = try await database.openExisting().countedFiles(course: course)
         let root = URL(fileURLWithPath: out).standardizedFileURL
-        var tree = try ExportTree(root: root)
+        let tree = try ExportTree(root: root)
         var manifest = CSVWriter()
         manifest.row(["exercise", "student", "submission", "submitted_at", "score", "late", "files"])
         var skipped: [String] = []
@@ -97,7 +97,7 @@ struct ExportTree {
     }
 
     /// Writes `content` at `folders/path` below the root.
-    mutating func write(_ content: Data, at folders: [String], _ path: String) throws {
+    func write(_ content: Data, at folders: [String], _ path: String) throws {
         let all = try folders.flatMap { try Self.parts(of: $0) } + Self.parts(of: path)
         var current = root
         for folder in all.dropLast() {
