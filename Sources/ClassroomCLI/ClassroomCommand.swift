@@ -8,14 +8,18 @@ public struct ClassroomCommand: AsyncParsableCommand {
         discussion: """
             Start with `classroom init` in a folder holding courses/ and exercises/: it creates the \
             database (classroom.db) and loads the shipped courses. `classroom validate` checks the \
-            catalog without touching any database.
+            catalog without touching any database. --db and --catalog may come before or after \
+            the subcommand.
             """,
+        version: ClassroomCommand.version,
         subcommands: [
             InitCommand.self,
             ValidateCommand.self,
             CourseCommand.self,
             ExerciseCommand.self,
             StudentCommand.self,
+            SubmissionCommand.self,
+            ExportCommand.self,
             ServeCommand.self,
             LoginCommand.self,
             SubmitCommand.self,
@@ -29,6 +33,9 @@ public struct ClassroomCommand: AsyncParsableCommand {
             BenchCommand.self,
             HistoryCommand.self,
         ])
+
+    /// The release this build is, as `classroom --version` prints it.
+    public static let version = "0.2.0"
 
     public init() {}
 }

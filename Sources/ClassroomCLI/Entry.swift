@@ -7,7 +7,7 @@ extension ClassroomCommand {
     /// catalog problems one per line, anything else as one line; never a stack trace.
     public static func runMain() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -101,6 +101,7 @@ extension ClassroomStore {
     /// Whether a submission is late, and what its score counts for under the course's policy.
     func lateness(of submission: SubmissionRecord, score: Int?, in db: Database) throws -> (Bool, Int?) {
         guard let definition = try decodedCourses.definition(of: submission.courseId, in: db) else { return (false, score) }
-        return definition.lateness(exercise: submission.exerciseId, submittedAt: submission.submittedAt, score: score)
+        let extended = try Self.extendedDeadline(student: submission.studentId, exercise: submission.exerciseId, in: db)
+        return definition.lateness(exercise: submission.exerciseId, submittedAt: submission.submittedAt, score: score, extendedUntil: extended)
     }
 }

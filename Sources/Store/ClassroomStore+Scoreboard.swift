@@ -96,7 +96,7 @@ extension ClassroomStore {
         var maxPoints: [String: Int] = [:]
         for id in definition.exerciseIDs { maxPoints[id] = try Self.currentExercise(id, in: db)?.points ?? 0 }
         let students = try String.fetchAll(db, sql: """
-            SELECT s.name FROM student s JOIN enrolment e ON e.studentId = s.id WHERE e.courseId = ? ORDER BY s.name
+            SELECT s.name FROM student s JOIN enrolment e ON e.studentId = s.id WHERE e.courseId = ? AND s.withdrawnAt IS NULL ORDER BY s.name
             """, arguments: [courseId])
         let graded = try Row.fetchAll(db, sql: Self.gradedSubmissionsSQL, arguments: [courseId]).map { row in
             GradedSubmission(submission: row["id"], course: courseId, student: row["name"], exercise: row["exerciseId"],

@@ -9,12 +9,16 @@ public struct IssuedToken: Sendable, Hashable {
 
 /// One row of a student import, as the instructor wrote it.
 public struct StudentRow: Sendable, Hashable {
+    /// The login name.
     public var name: String
     public var email: String?
+    /// The name people read, e.g. "Eve Smith".
+    public var displayName: String?
 
-    public init(name: String, email: String?) {
+    public init(name: String, email: String?, displayName: String? = nil) {
         self.name = name
         self.email = email
+        self.displayName = displayName
     }
 }
 
@@ -31,6 +35,7 @@ public struct ImportOutcome: Sendable, Hashable {
 
     public var name: String
     public var email: String?
+    public var displayName: String?
     public var action: Action
     /// Only for `.created`.
     public var token: String?
@@ -53,39 +58,43 @@ extension ClassroomStore {
     }
 
     /// Creates a student enrolled in `course` and returns their token (shown once).
-    public func addStudent(name: String, email: String? = nil, course: String, now: Date = Date()) async throws(StoreError) -> IssuedToken {
+    public func addStudent(name: String, email: String? = nil, displayName: String? = nil, course: String, now: Date = Date()) async throws(StoreError) -> IssuedToken {
         try Self.validateStudentName(name)
+        if let displayName { try Self.validateDisplayName(displayName) }
         return try await write { db in
             guard try StudentRecord.filter(Column("name") == name).fetchCount(db) == 0 else {
                 throw StoreError.alreadyExists(what: "student", id: name)
             }
-            let (issued, _) = try Self.createStudent(name: name, email: email, course: course, in: db, now: now)
+            let (issued, _) = try Self.createStudent(name: name, email: email, displayName: displayName, course: course, in: db, now: now)
             return issued
         }
     }
 
     /// Adds every row to `course` in one transaction; running it again changes nothing.
     public func importStudents(_ rows: [StudentRow], course: String, now: Date = Date()) async throws(StoreError) -> [ImportOutcome] {
-        for row in rows { try Self.validateStudentName(row.name) }
+        for row in rows {
+            try Self.validateStudentName(row.name)
+            if let displayName = row.displayName { try Self.validateDisplayName(displayName) }
+        }
         return try await write { db in
             var outcomes: [ImportOutcome] = []
             for row in rows {
                 if let existing = try StudentRecord.filter(Column("name") == row.name).fetchOne(db) {
                     let enrolled = try EnrolmentRecord.fetchOne(db, key: ["studentId": existing.id!, "courseId": course]) != nil
                     if !enrolled { try Self.enrol(existing.id!, in: course, db: db, now: now) }
-                    outcomes.append(ImportOutcome(name: row.name, email: existing.email, action: enrolled ? .unchanged : .enrolled, token: nil))
+                    outcomes.append(ImportOutcome(name: row.name, email: existing.email, displayName: existing.displayName, action: enrolled ? .unchanged : .enrolled, token: nil))
                 } else {
-                    let (issued, _) = try Self.createStudent(name: row.name, email: row.email, course: course, in: db, now: now)
-                    outcomes.append(ImportOutcome(name: row.name, email: row.email, action: .created, token: issued.token))
+                    let (issued, _) = try Self.createStudent(name: row.name, email: row.email, displayName: row.displayName, course: course, in: db, now: now)
+                    outcomes.append(ImportOutcome(name: row.name, email: row.email, displayName: row.displayName, action: .created, token: issued.token))
                 }
             }
             return outcomes
         }
     }
 
-    private static func createStudent(name: String, email: String?, course: String, in db: Database, now: Date) throws -> (IssuedToken, Int64) {
+    private static func createStudent(name: String, email: String?, displayName: String?, course: String, in db: Database, now: Date) throws -> (IssuedToken, Int64) {
         let token = Tokens.generate()
-        var student = StudentRecord(id: nil, name: name, email: email, tokenHash: Tokens.hash(token), createdAt: now)
+        var student = StudentRecord(id: nil, name: name, email: email, tokenHash: Tokens.hash(token), createdAt: now, displayName: displayName)
         try student.insert(db)
         try enrol(student.id!, in: course, db: db, now: now)
         try appendEvent(kind: "student.added", payload: ["student": name, "course": course], in: db, at: now)
@@ -111,11 +120,13 @@ extension ClassroomStore {
         }
     }
 
-    /// The student whose name and token match, or nil. Unknown names cost the same hash as wrong tokens.
+    /// The student whose name and token match, or nil. Unknown names cost the same hash as wrong
+    /// tokens, and a withdrawn student is refused like a wrong token.
     public func authenticate(name: String, token: String) async throws(StoreError) -> StudentRecord? {
         let student = try await read { db in try StudentRecord.filter(Column("name") == name).fetchOne(db) }
         let storedHash = student?.tokenHash ?? String(repeating: "0", count: 64)
-        return Tokens.matches(token, storedHash: storedHash) ? student : nil
+        guard Tokens.matches(token, storedHash: storedHash), let student, student.withdrawnAt == nil else { return nil }
+        return student
     }
 }
 

@@ -17,12 +17,33 @@ struct InitCommand: AsyncParsableCommand {
 
     func run() async throws {
         let existed = FileManager.default.fileExists(atPath: database.path)
+        // The catalog is read first: a folder without courses must not leave an empty database behind.
+        var loaded: Catalog?
+        if !empty {
+            try catalog.requireCourses()
+            loaded = try catalog.loader.load()
+        }
         let store = try database.open()
+        guard let loaded else {
+            print(existed ? "Database \(database.path) is up to date." : "Created the database \(database.path).")
+            return
+        }
+        let report: LoadReport
+        do { report = try await store.load(loaded) } catch {
+            if !existed { removeDatabase() }
+            throw error
+        }
         print(existed ? "Database \(database.path) is up to date." : "Created the database \(database.path).")
-        guard !empty else { return }
-        let loaded = try catalog.loader.load()
-        let report = try await store.load(loaded)
         print(LoadReportText.render(report))
+    }
+
+    /// Removes the database this run created, with its WAL files, so a failed init leaves nothing.
+    private func removeDatabase() {
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database.path + suffix) {
+            do { try FileManager.default.removeItem(atPath: database.path + suffix) } catch {
+                FileHandle.standardError.write(Data("could not remove \(database.path + suffix): \(error.localizedDescription)\n".utf8))
+            }
+        }
     }
 }
 
@@ -58,6 +79,7 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var catalog: CatalogOptions
 
     func run() throws {
+        try catalog.requireCourses()
         let loaded = try catalog.loader.load()
         let points = loaded.exercises.reduce(0) { $0 + $1.definition.points }
         let scenarios = loaded.exercises.reduce(0) { $0 + $1.definition.scenarios.count }

@@ -5,8 +5,8 @@ import Store
 struct StudentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "student",
-        abstract: "Enrol students and issue their tokens.",
-        subcommands: [Add.self, Import.self, List.self])
+        abstract: "Enrol students, issue their tokens, extend deadlines and withdraw students.",
+        subcommands: [Add.self, Import.self, List.self, Show.self, Token.self, Extend.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -23,12 +23,18 @@ struct StudentCommand: AsyncParsableCommand {
         @Option(help: "The student's email address.")
         var email: String?
 
+        @Option(help: ArgumentHelp("The name people read, such as \"Eve Smith\" (default: the login name).", valueName: "text"))
+        var displayName: String?
+
         func validate() throws {
-            do { try ClassroomStore.validateStudentName(name) } catch { throw ValidationError(error.description) }
+            do {
+                try ClassroomStore.validateStudentName(name)
+                if let displayName { try ClassroomStore.validateDisplayName(displayName) }
+            } catch { throw ValidationError(error.description) }
         }
 
         func run() async throws {
-            let issued = try await database.openExisting().addStudent(name: name, email: email, course: course)
+            let issued = try await database.openExisting().addStudent(name: name, email: email, displayName: displayName, course: course)
             print("Added \(issued.student.name) to \(course). Their token (shown only this once):")
             print(issued.token)
         }
@@ -37,7 +43,13 @@ struct StudentCommand: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Enrol every student of a CSV file (name,email rows) and print their tokens.",
-            discussion: "A header line `name,email` is optional. Running the same file again changes nothing; students who already have a token keep it.")
+            discussion: """
+                A header line `name,email` is optional. The name may be a login name (eve.smith) or a \
+                display name ("Eve Smith"), from which the login name (eve.smith) is derived; under a \
+                header `name,email,display_name` a third column gives the display name beside a login name. Every problem of the file is reported at once and \
+                nothing is imported until there are none. Running the same file again changes nothing; \
+                students who already have a token keep it.
+                """)
 
         @OptionGroup var database: DatabaseOptions
 
@@ -53,9 +65,10 @@ struct StudentCommand: AsyncParsableCommand {
             }
             let rows = try StudentCSV.parse(text, file: file)
             let outcomes = try await database.openExisting().importStudents(rows, course: course)
-            var table = TextTable("NAME", "EMAIL", "ACTION", "TOKEN")
+            var table = TextTable("NAME", "DISPLAY NAME", "EMAIL", "ACTION", "TOKEN")
             for outcome in outcomes {
-                table.add(outcome.name, outcome.email ?? "", outcome.action.rawValue, outcome.token ?? "(issued earlier)")
+                table.add(outcome.name, DisplayText.escaped(outcome.displayName ?? ""), outcome.email ?? "", outcome.action.rawValue,
+                          outcome.token ?? "(issued earlier)")
             }
             print(table.render())
             let created = outcomes.filter { $0.action == .created }.count
@@ -74,45 +87,112 @@ struct StudentCommand: AsyncParsableCommand {
                 print("No students yet; add one with `classroom student add NAME --course ID`.")
                 return
             }
-            var table = TextTable("NAME", "EMAIL", "COURSES", "SUBMISSIONS")
+            var table = TextTable("NAME", "DISPLAY NAME", "EMAIL", "COURSES", "SUBMISSIONS")
             for student in students {
-                table.add(student.record.name, student.record.email ?? "", student.courses.joined(separator: ","), String(student.submissions))
+                let courses = student.record.withdrawnAt == nil ? student.courses.joined(separator: ",") : "(withdrawn)"
+                table.add(student.record.name, DisplayText.escaped(student.record.displayName ?? ""), student.record.email ?? "",
+                          courses, String(student.submissions))
             }
             print(table.render())
         }
     }
 }
 
-/// Reads `name,email` rows; quotes are honoured so an email like "a,b"@x survives.
+/// Reads `name,email` rows (or `name,email,display_name` under that header); quotes are honoured so an email like "a,b"@x survives.
 enum StudentCSV {
     static func parse(_ text: String, file: String) throws -> [StudentRow] {
         var rows: [StudentRow] = []
-        var seen = Set<String>()
+        var problems: [String] = []
+        var seen: [String: Int] = [:]
+        var sawRow = false
+        var columns = 2
         for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let fields = splitFields(line).map { $0.trimmingCharacters(in: .whitespaces) }
-            if rows.isEmpty, seen.isEmpty, fields.first?.lowercased() == "name" { continue }
-            guard (1...2).contains(fields.count), !fields[0].isEmpty else {
-                throw CLIError("\(file):\(index + 1): expected name,email, got \"\(line)\"")
+            defer { sawRow = true }
+            if !sawRow, fields.first?.lowercased() == "name" {
+                // A third column only when the header names it, so a stray comma is still caught.
+                if fields.count == 3, fields[2].lowercased().hasPrefix("display") { columns = 3 }
+                continue
             }
-            guard seen.insert(fields[0]).inserted else {
-                throw CLIError("\(file):\(index + 1): the student \"\(fields[0])\" appears twice")
+            let place = "\(file):\(index + 1)"
+            guard (1...columns).contains(fields.count), !fields[0].isEmpty else {
+                let expected = columns == 3 ? "name,email,display_name" : "name,email"
+                problems.append("\(place): expected \(expected), got \"\(DisplayText.escaped(line))\"")
+                continue
             }
-            do { try ClassroomStore.validateStudentName(fields[0]) } catch {
-                throw CLIError("\(file):\(index + 1): \(error.description)")
+            guard let row = row(fields, place: place, problems: &problems) else { continue }
+            if let first = seen[row.name] {
+                problems.append("\(place): the student \"\(row.name)\" already appears on line \(first)")
+                continue
             }
-            rows.append(StudentRow(name: fields[0], email: fields.count > 1 && !fields[1].isEmpty ? fields[1] : nil))
+            seen[row.name] = index + 1
+            rows.append(row)
+        }
+        guard problems.isEmpty else {
+            throw CLIError((problems + ["\(problems.count) problem\(problems.count == 1 ? "" : "s") found; nothing was imported"]).joined(separator: "\n"))
         }
         return rows
     }
 
+    /// One row, its login name derived from a display name when the first field is one.
+    private static func row(_ fields: [String], place: String, problems: inout [String]) -> StudentRow? {
+        let email = fields.count > 1 && !fields[1].isEmpty ? fields[1] : nil
+        var name = fields[0]
+        var displayName = fields.count > 2 && !fields[2].isEmpty ? fields[2] : nil
+        var isLoginName = true
+        do { try ClassroomStore.validateStudentName(name) } catch { isLoginName = false }
+        if !isLoginName, displayName == nil {
+            displayName = name
+            name = loginName(from: name)
+            guard !name.isEmpty else {
+                problems.append("\(place): no login name can be made from \"\(DisplayText.escaped(fields[0]))\"; give one under a header name,email,display_name")
+                return nil
+            }
+        }
+        var valid = true
+        do { try ClassroomStore.validateStudentName(name) } catch {
+            problems.append("\(place): \(error.description)")
+            valid = false
+        }
+        if let displayName {
+            do { try ClassroomStore.validateDisplayName(displayName) } catch {
+                problems.append("\(place): \(error.description)")
+                valid = false
+            }
+        }
+        return valid ? StudentRow(name: name, email: email, displayName: displayName) : nil
+    }
+
+    /// "Ève Smith-Jones" → "eve.smith-jones": accents folded, spaces become dots, the rest dropped.
+    static func loginName(from displayName: String) -> String {
+        let folded = displayName.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil).lowercased()
+        var login = ""
+        for scalar in folded.unicodeScalars {
+            if scalar.properties.isWhitespace {
+                if !login.isEmpty, !login.hasSuffix(".") { login.append(".") }
+            } else if scalar.isASCII, CharacterSet.alphanumerics.contains(scalar) || "._-".unicodeScalars.contains(scalar) {
+                login.unicodeScalars.append(scalar)
+            }
+        }
+        while login.hasSuffix(".") { login.removeLast() }
+        return String(login.prefix(64))
+    }
+
+    /// Fields of one line; inside quotes a doubled quote is a quote, as RFC 4180 writes it.
     private static func splitFields(_ line: String) -> [String] {
         var fields: [String] = []
         var current = ""
         var quoted = false
-        for character in line {
+        var characters = line.makeIterator()
+        var pending = characters.next()
+        while let character = pending {
+            pending = characters.next()
             switch character {
+            case "\"" where quoted && pending == "\"":
+                current.append("\"")
+                pending = characters.next()
             case "\"": quoted.toggle()
             case "," where !quoted:
                 fields.append(current)

@@ -71,11 +71,43 @@ struct ServeCommand: AsyncParsableCommand {
                                      workers: workers, lease: grading.leaseTerms, logger: logger)
         let lineServer = server.lineServer
         let banner = "Classroom is serving \(database.path) on \(host):%d with \(workers) grading workers. Try: nc \(host) %d"
+        let host = host
         Task {
             let bound = await lineServer.listeningPort()
             print(String(format: banner, bound, bound))
+            print(ServeAddress.advice(host: host, port: bound))
             fflush(nil)  // a supervisor reading our output through a pipe needs the port now
         }
-        try await server.group.run()
+        do {
+            try await server.group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw CLIError("port \(port) on \(host) is already in use (is another `classroom serve` running?); stop it or pass --port N")
+        }
+    }
+}
+
+/// What to tell the instructor about the address students should use.
+enum ServeAddress {
+    static func advice(host: String, port: Int) -> String {
+        if ["127.0.0.1", "localhost", "::1"].contains(host) {
+            return "Students on this machine connect to \(host):\(port). A class on other laptops needs --host 0.0.0.0 (and the port open in the firewall)."
+        }
+        guard host == "0.0.0.0" || host == "::" else { return "Students connect to \(host):\(port)." }
+        let addresses: [String]
+        do { addresses = try Self.networkAddresses() } catch {
+            return "Students connect to this machine's address, port \(port) (its addresses could not be listed: \(error))."
+        }
+        guard !addresses.isEmpty else { return "Students connect to this machine's address, port \(port) (no network address found)." }
+        return "Students connect to " + addresses.map { "\($0):\(port)" }.joined(separator: " or ") + "."
+    }
+
+    /// This machine's IPv4 addresses other than loopback, as students on the same network reach it.
+    private static func networkAddresses() throws -> [String] {
+        var addresses: [String] = []
+        for device in try System.enumerateDevices() {
+            guard case .v4 = device.address, let ip = device.address?.ipAddress, !ip.hasPrefix("127."), !addresses.contains(ip) else { continue }
+            addresses.append(ip)
+        }
+        return addresses
     }
 }

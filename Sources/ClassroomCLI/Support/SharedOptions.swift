@@ -40,6 +40,19 @@ public struct CatalogOptions: ParsableArguments {
         return URL(fileURLWithPath: path)
     }
 
+    /// Fails, naming the folder and `--catalog`, unless the catalog folder holds course files:
+    /// run from elsewhere, the loader's own message does not say where it looked.
+    func requireCourses() throws {
+        let courses = root.appendingPathComponent("courses")
+        let found: [String]
+        do { found = try FileManager.default.contentsOfDirectory(atPath: courses.path) } catch {
+            throw CLIError("no courses/ folder in \(root.standardizedFileURL.path): run classroom in the folder holding courses/ and exercises/, or pass --catalog DIR")
+        }
+        guard found.contains(where: { $0.hasSuffix(".yaml") }) else {
+            throw CLIError("no course files (*.yaml) in \(courses.standardizedFileURL.path): run classroom in the folder holding courses/ and exercises/, or pass --catalog DIR")
+        }
+    }
+
     /// A loader whose scenario parameters are checked by the installed plugins.
     var loader: CatalogLoader {
         get throws {

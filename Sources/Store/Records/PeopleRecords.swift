@@ -9,6 +9,13 @@ public struct StudentRecord: Codable, Sendable, Hashable, FetchableRecord, Mutab
     public var email: String?
     public var tokenHash: String
     public var createdAt: Date
+    /// The name people read ("Eve Smith"); `name` stays the login name.
+    public var displayName: String? = nil
+    /// Set when the student was withdrawn: they cannot log in and count nowhere.
+    public var withdrawnAt: Date? = nil
+
+    /// What to show: the display name if there is one, else the login name.
+    public var shownName: String { displayName ?? name }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) {
         id = inserted.rowID
@@ -21,4 +28,14 @@ public struct EnrolmentRecord: Codable, Sendable, Hashable, FetchableRecord, Per
     public var studentId: Int64
     public var courseId: String
     public var enrolledAt: Date
+}
+
+/// A row of `deadlineExtension`: one student's own deadline for one exercise.
+public struct DeadlineExtensionRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "deadlineExtension"
+    public var studentId: Int64
+    public var exerciseId: String
+    /// Replaces the unit's deadline for this student; grace still applies on top.
+    public var until: Date
+    public var grantedAt: Date
 }

@@ -151,6 +151,22 @@ enum Migrations {
             // A submission's latest finished grading is the last entry of its (submission, state) range.
             try db.create(index: "gradingJob_by_submission_state", on: "gradingJob", columns: ["submissionId", "state"])
         }
+        migrator.registerMigration("v4: display names, withdrawn students, deadline extensions") { db in
+            // A withdrawn student keeps their history (submissions, results, events) but cannot
+            // log in and is left out of the scoreboard and the exports.
+            try db.alter(table: "student") { t in
+                t.add(column: "displayName", .text)
+                t.add(column: "withdrawnAt", .datetime)
+            }
+            // One extension per student and exercise: granting again replaces it.
+            try db.create(table: "deadlineExtension") { t in
+                t.column("studentId", .integer).notNull().references("student", onDelete: .cascade)
+                t.column("exerciseId", .text).notNull()
+                t.column("until", .datetime).notNull()
+                t.column("grantedAt", .datetime).notNull()
+                t.primaryKey(["studentId", "exerciseId"])
+            }
+        }
         return migrator
     }
 }
