@@ -64,6 +64,8 @@ let package = Package(
         .target(name: "Client", swiftSettings: strict),
         // Histories of concurrent operations and the linearizability checker (Foundation only).
         .target(name: "History", exclude: ["README.md"], swiftSettings: strict),
+        // Checkers of transactional (Elle-style dependency cycles) and replicated-log histories.
+        .target(name: "Consistency", exclude: ["README.md"], swiftSettings: strict),
         // Commands for instructors and students.
         .target(name: "ClassroomCLI", dependencies: [
             "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Client", "History",
@@ -82,6 +84,7 @@ let package = Package(
                                                         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                         .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "Store", "Catalog", "TestSupport", "classroom"], swiftSettings: strict),
+        .testTarget(name: "ConsistencyTests", dependencies: ["Consistency"], swiftSettings: strict),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", "classroom"], exclude: ["Data"], swiftSettings: strict),
         .testTarget(name: "NetworkPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin"], swiftSettings: strict),
     ]
