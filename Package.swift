@@ -45,10 +45,11 @@ let package = Package(
         .target(name: "ConcurrencyPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/concurrency", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "ProcessPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/process", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "PythonTestsPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/python-tests", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "ClusterPlugin", dependencies: ["PluginKit", "Catalog", "TCPPlugin", "Faults", "History"], path: "grader/cluster", exclude: ["README.md"], swiftSettings: strict),
         // Grading: plugin registry, the grader, the job pool and scoring.
         .target(name: "Grading", dependencies: [
             "Catalog", "Store", "Sandbox", "PluginKit",
-            "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin", "ProcessPlugin", "PythonTestsPlugin",
+            "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin", "ProcessPlugin", "PythonTestsPlugin", "ClusterPlugin",
         ], swiftSettings: strict),
         // Live events: grading results and the store's event log, fanned out to subscribers.
         .target(name: "Events", dependencies: ["Store", "Grading"], swiftSettings: strict),
@@ -70,7 +71,7 @@ let package = Package(
         .target(name: "Faults", exclude: ["README.md"], swiftSettings: strict),
         // Commands for instructors and students.
         .target(name: "ClassroomCLI", dependencies: [
-            "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Client", "History",
+            "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Client", "History", "ClusterPlugin",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "classroom", dependencies: ["ClassroomCLI"], swiftSettings: strict),
@@ -89,6 +90,8 @@ let package = Package(
         .testTarget(name: "ConsistencyTests", dependencies: ["Consistency"], swiftSettings: strict),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", "classroom"], exclude: ["Data"], swiftSettings: strict),
         .testTarget(name: "FaultsTests", dependencies: ["Faults"], swiftSettings: strict),
+        .testTarget(name: "ClusterPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "ClusterPlugin", "Faults", "History"],
+                    exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "NetworkPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin"], swiftSettings: strict),
     ]
 )

@@ -1,3 +1,4 @@
+import ClusterPlugin
 import ConcurrencyPlugin
 import PluginKit
 import ProcessPlugin
@@ -14,6 +15,7 @@ enum BuiltInPlugins {
             ConcurrencyPlugin(),
             ProcessPlugin(),
             PythonTestsPlugin(),
+            ClusterPlugin(),
         ]
     }
 }

@@ -28,6 +28,12 @@ public final class ScenarioRun: @unchecked Sendable {
     /// Ports within a range the instances and listeners of one run may use.
     public static let portsPerRange = 10
 
+    /// A seed that replaces the one a scenario would draw (`classroom exercise check --seed N`),
+    /// for plugins whose random choices come from a seed; nil in ordinary grading.
+    @TaskLocal public static var forcedSeed: UInt64?
+    /// ``forcedSeed`` as it was when this run was made.
+    public let forcedSeed: UInt64? = ScenarioRun.forcedSeed
+
     // Guards `programs`, appended to as a plugin starts programs and read when the run ends.
     private let lock = NSLock()
     private var programs: [StudentProgram] = []
@@ -55,16 +61,22 @@ public final class ScenarioRun: @unchecked Sendable {
     /// - Parameters:
     ///   - arguments: replaces the exercise's `entry.args` when given (placeholders still apply).
     ///   - instances: how many instances the scenario runs in all, for `{peers}`.
+    ///   - placeholders: more placeholders, or other values for the usual ones.
+    ///   - workingDirectory: a folder of the work dir to run in (it must exist); the entry file
+    ///     is then given by its absolute path.
     public func start(instance: Int = 0, arguments: [String]? = nil, stdin: StandardInput = .null,
-                      environment extra: [String: String] = [:], instances: Int = 1) async throws -> StudentProgram {
-        let values = [
+                      environment extra: [String: String] = [:], instances: Int = 1,
+                      placeholders: [String: String] = [:], workingDirectory: String? = nil) async throws -> StudentProgram {
+        var values = [
             "port": String(port(ofInstance: instance)),
             "instance": String(instance),
             "workdir": "/box",
             "driver_port": String(driverBasePort),
             "peers": (0..<instances).map { String(port(ofInstance: $0)) }.joined(separator: ","),
         ]
+        values.merge(placeholders) { _, new in new }
         let filled = (arguments ?? exercise.entry.arguments).map { Self.fill($0, with: values) }
+        let file = workingDirectory == nil ? exercise.entry.file : (cell.hostWorkDirectory ?? "/box") + "/" + exercise.entry.file
         var environment = cell.policy.environment
         environment.merge(exercise.entry.environment) { _, new in new }
         environment.merge(extra) { _, new in new }
@@ -74,8 +86,8 @@ public final class ScenarioRun: @unchecked Sendable {
         for fd in copy { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         let process: SandboxProcess
         do {
-            process = try await cell.spawn(interpreter, arguments: [exercise.entry.file] + filled, environment: environment, stdin: stdin,
-                                           stdoutCopy: copy[1])
+            process = try await cell.spawn(interpreter, arguments: [file] + filled, environment: environment, stdin: stdin,
+                                           workingDirectory: workingDirectory, stdoutCopy: copy[1])
         } catch {
             Glibc.close(copy[0])
             Glibc.close(copy[1])

@@ -49,25 +49,41 @@ public struct TCPPlugin: ScenarioPlugin {
     }
 }
 
-/// The open connections of one scenario and what was sent on each, for messages.
-final class Conversation {
-    private let programs: [StudentProgram]
+/// The open connections of one scenario and what was sent on each, for messages. Shared with
+/// the `cluster` plugin, whose scripted clients reach each node through the driver's proxy.
+public final class Conversation {
+    private let programs: @Sendable () -> [StudentProgram]
     private let listener: DriverListener?
     private let run: ScenarioRun
+    private let portOfInstance: @Sendable (Int) -> Int
     private var connections: [String: DriverConnection] = [:]
     /// What the driver sent on each connection since it last checked an answer there.
     private var sentSinceExpect: [String: [String]] = [:]
 
-    init(programs: [StudentProgram], listener: DriverListener?, run: ScenarioRun) {
+    convenience init(programs: [StudentProgram], listener: DriverListener?, run: ScenarioRun) {
+        self.init(run: run, listener: listener, programs: { programs }, port: { run.port(ofInstance: $0) })
+    }
+
+    /// A conversation whose `connect` steps reach instance `i` at `port(i)` and whose
+    /// `expect_exit` and messages see the programs `programs()` returns (instance `i` at index `i`).
+    public init(run: ScenarioRun, listener: DriverListener?, programs: @escaping @Sendable () -> [StudentProgram],
+                port: @escaping @Sendable (Int) -> Int) {
         self.programs = programs
         self.listener = listener
         self.run = run
+        self.portOfInstance = port
     }
 
-    func perform(_ step: TCPStep) async throws {
+    /// Closes every connection the steps opened.
+    public func closeAll() {
+        for connection in connections.values { connection.close() }
+        connections = [:]
+    }
+
+    public func perform(_ step: TCPStep) async throws {
         switch step {
         case let .connect(name, instance, within):
-            let port = run.port(ofInstance: instance)
+            let port = portOfInstance(instance)
             do {
                 connections[name] = try await run.connect(port: port, within: within)
             } catch let failure as ScenarioFailure {
@@ -134,7 +150,9 @@ final class Conversation {
         case let .sleep(seconds):
             try await Self.sleep(seconds)
         case let .expectExit(instance, code, within):
-            let program = programs[instance]
+            let all = programs()
+            guard instance < all.count else { throw DriverError("instance \(instance) was not started") }
+            let program = all[instance]
             let deadline = monotonicSeconds() + within
             while program.process.finishedResult == nil && monotonicSeconds() < deadline { try await Self.sleep(0.01) }
             guard let result = program.process.finishedResult else {
@@ -194,7 +212,7 @@ final class Conversation {
 
     /// Why the program may not be answering: it has stopped, and how.
     private func stopped() -> String {
-        for program in programs {
+        for program in programs() {
             if let result = program.process.finishedResult {
                 return ". Your program has stopped: " + Feedback.describe(result)
             }

@@ -3,7 +3,7 @@ import Foundation
 import PluginKit
 
 /// What the driver expects to read from a connection.
-enum StreamExpectation {
+public enum StreamExpectation: Sendable {
     /// These exact bytes.
     case data([UInt8])
     /// One line (up to `\n`) whose text, without the line end, equals this.
@@ -36,8 +36,9 @@ enum StreamExpectation {
     }
 }
 
-/// One step of a TCP conversation.
-enum TCPStep {
+/// One step of a TCP conversation (shared with the `cluster` plugin, whose scripted clients
+/// use the same steps).
+public enum TCPStep: Sendable {
     case connect(name: String, instance: Int, within: Double)
     case accept(name: String, within: Double)
     /// Sends `data` in `pieces` parts with `gap` seconds between them, then waits `pause`.
@@ -61,12 +62,9 @@ struct TCPConfig {
     var readyLine: String?
 
     /// Whether the driver listens for the student's client (some step accepts).
-    var acceptsClients: Bool { steps.contains { if case .accept = $0 { return true } else { return false } } }
+    var acceptsClients: Bool { TCPScript.acceptsClients(steps) }
     /// Whether the student's program is a server the driver connects to.
-    var connectsToServer: Bool { steps.contains { if case .connect = $0 { return true } else { return false } } }
-
-    static let kinds = ["connect", "accept", "send", "expect", "expect_close", "expect_nothing",
-                        "shutdown", "close", "sleep", "expect_exit"]
+    var connectsToServer: Bool { TCPScript.connectsToServer(steps) }
 
     init?(_ reader: ObjectReader) {
         let log = reader.log
@@ -75,14 +73,40 @@ struct TCPConfig {
         arguments = reader.strings("args", required: false, allowEmpty: true)
         startup = Fields.seconds(reader, "startup", default: 5)
         readyLine = Fields.pattern(reader, "ready_line")
-        let instances = self.instances
+        steps = TCPScript.steps(reader, key: "steps", instances: instances) ?? []
+        if log.diagnostics.count > before { return nil }
+    }
+}
 
+/// Reading a list of TCP steps, for the `tcp` plugin and any plugin that reuses its steps.
+public enum TCPScript {
+    public static let kinds = ["connect", "accept", "send", "expect", "expect_close", "expect_nothing",
+                               "shutdown", "close", "sleep", "expect_exit"]
+
+    /// Whether some step accepts a student's client.
+    public static func acceptsClients(_ steps: [TCPStep]) -> Bool {
+        steps.contains { if case .accept = $0 { return true } else { return false } }
+    }
+
+    /// Whether some step connects to a student's server.
+    public static func connectsToServer(_ steps: [TCPStep]) -> Bool {
+        steps.contains { if case .connect = $0 { return true } else { return false } }
+    }
+
+    /// Reads the steps under `key` (logging every problem through `reader`); nil when the key
+    /// is absent and not required. `instances` bounds the steps' `instance` fields.
+    public static func steps(_ reader: ObjectReader, key: String, instances: Int, required: Bool = true, kinds: [String] = kinds) -> [TCPStep]? {
+        let log = reader.log
+        if !required && !reader.has(key) {
+            _ = reader.value(key)
+            return nil
+        }
         // Connection names are resolved once every step is read, so a step may omit `to:` or
         // `from:` whenever the scenario has a single connection.
         var pending: [(step: StepNode, build: (String) -> TCPStep, name: String?)] = []
         var declared: [String: SourceLocation] = [:]
         var order: [String] = []
-        let nodes = reader.list("steps") { item, path in StepNode(item, path: path, log: log, kinds: Self.kinds) } ?? []
+        let nodes = reader.list(key) { item, path in StepNode(item, path: path, log: log, kinds: kinds) } ?? []
         for node in nodes {
             if node.kind == "sleep" {
                 if let seconds = Fields.duration(node.value, field: "\(node.path).sleep", log: log) {
@@ -188,7 +212,6 @@ struct TCPConfig {
             }
             steps.append(build(name))
         }
-        self.steps = steps
-        if log.diagnostics.count > before { return nil }
+        return steps
     }
 }

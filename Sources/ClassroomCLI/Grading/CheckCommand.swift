@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalog
 import Foundation
 import Grading
+import PluginKit
 import Store
 
 /// `classroom exercise check`: grades every reference solution and broken variant.
@@ -21,6 +22,9 @@ struct CheckCommand: AsyncParsableCommand {
             help: "Start this many CPU-burning processes for the duration of the check, to prove the verdicts do not depend on machine load.")
     var cpuHogs: Int = 0
 
+    @Option(help: "Run every seeded scenario (cluster) with this seed instead of its own, to replay or sweep seeds.")
+    var seed: UInt64?
+
     func validate() throws {
         guard cpuHogs >= 0 else { throw ValidationError("--cpu-hogs must be 0 or more") }
     }
@@ -39,10 +43,10 @@ struct CheckCommand: AsyncParsableCommand {
         var table = TextTable("EXERCISE", "VARIANT", "SCORE", "MUST FAIL", "FAILED", "OK")
         var bad: [String] = []
         for exercise in exercises {
-            let rows = await checker.check(exercise) { row in
+            let rows = await ScenarioRun.$forcedSeed.withValue(seed) { await checker.check(exercise) { row in
                 let mark = row.asDeclared ? "ok" : "WRONG"
                 print("\(mark)  \(row.exercise) \(row.variant): \(row.score)/\(row.maxScore)")
-            }
+            } }
             for row in rows {
                 table.add(row.exercise, row.variant, "\(row.score)/\(row.maxScore)",
                           row.expectedFailures.isEmpty ? "-" : row.expectedFailures.sorted().joined(separator: "; "),
