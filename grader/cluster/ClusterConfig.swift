@@ -65,7 +65,7 @@ struct ClusterConfig {
         }
         framing = reader.choice("framing", as: Framing.self) ?? .lines
         seed = reader.integer("seed", minimum: 0, required: false).map { UInt64($0) }
-        startup = Fields.seconds(reader, "startup", default: 5)
+        startup = Fields.seconds(reader, "startup", default: 10)
         readyLine = Fields.pattern(reader, "ready_line")
         duration = reader.duration("duration")?.seconds
         settle = Self.seconds(reader, "settle") ?? 1

@@ -62,10 +62,10 @@ final class Proxy: @unchecked Sendable {
 
     // Loop-thread state.
     private var network: NetworkState
-    private var randoms: [Direction: SeededRandom] = [:]
-    private var lastDelivery: [Direction: Double] = [:]
-    /// Deliveries of each direction still in the heap: a message goes straight out only when none is.
-    private var pending: [Direction: Int] = [:]
+    private var links: [Direction: LinkState] = [:]
+    /// Sockets written to while handling the current event, flushed once it is handled, so a
+    /// read of many lines costs one `send`, not one per line.
+    private var dirty: [ProxySocket] = []
     private var sockets: [Int32: ProxySocket] = [:]
     private var heap = DeliveryHeap()
     private var buffer = [UInt8](repeating: 0, count: 65536)
@@ -153,6 +153,7 @@ final class Proxy: @unchecked Sendable {
                 apply(command)
             }
             deliverDue()
+            flushDirty()
             lock.withLock { counters = local }
 
             fds.removeAll(keepingCapacity: true)
@@ -184,6 +185,7 @@ final class Proxy: @unchecked Sendable {
                 let revents = fds[index + 1].revents
                 if revents == 0 || socket.closed { continue }
                 handle(socket, revents: revents)
+                flushDirty()
             }
             if needsSweep {
                 sockets = sockets.filter { !$0.value.closed }
@@ -202,8 +204,9 @@ final class Proxy: @unchecked Sendable {
         case let .datagrams(fd, direction, port):
             sockets[fd] = ProxySocket(fd: fd, role: .datagram(direction, port: port))
         case let .attach(accepted, outgoing, direction):
-            let a = ProxySocket(fd: accepted, role: .stream(inbound: direction))
-            let b = ProxySocket(fd: outgoing, role: .stream(inbound: Direction(from: direction.to, to: direction.from)))
+            let back = Direction(from: direction.to, to: direction.from)
+            let a = ProxySocket(fd: accepted, role: .stream(inbound: direction), link: link(direction))
+            let b = ProxySocket(fd: outgoing, role: .stream(inbound: back), link: link(back))
             b.connecting = true
             a.peer = b
             b.peer = a
@@ -244,6 +247,7 @@ final class Proxy: @unchecked Sendable {
                     return
                 }
                 socket.connecting = false
+                flush(socket)
                 return
             }
             if revents & Int16(POLLOUT) != 0 { flush(socket) }
@@ -263,9 +267,8 @@ final class Proxy: @unchecked Sendable {
             if framing == .raw {
                 // Per connection: a cut link or a lost "message" refuses the connection.
                 let behaviour = network.behaviour(from: direction.from, to: direction.to)
-                var random = stream(direction)
-                let fate = behaviour?.fate(&random)
-                randoms[direction] = random
+                let state = link(direction)
+                let fate = behaviour?.fate(&state.random)
                 if behaviour == nil || fate?.isDropped == true {
                     Glibc.close(fd)
                     continue
@@ -284,21 +287,32 @@ final class Proxy: @unchecked Sendable {
     }
 
     private func read(_ socket: ProxySocket, direction: Direction) {
+        let state = socket.link ?? link(direction)
         let count = buffer.withUnsafeMutableBytes { recv(socket.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
         if count > 0 {
             local.bytes += count
             switch framing {
             case .raw:
-                forward(buffer[0..<count], on: direction, to: socket.peer)
+                forward(buffer[0..<count], on: direction, state: state, to: socket.peer)
             case .lines, .datagrams:
                 var start = 0
+                // A perfect link with nothing waiting: every whole line goes on at once, in one
+                // piece (each still counted as a message).
+                if socket.partial.isEmpty, state.pending == 0, let peer = socket.peer,
+                   network.behaviour(from: direction.from, to: direction.to)?.isPerfect == true,
+                   let last = buffer[0..<count].lastIndex(of: 10) {
+                    let lines = buffer[0...last].reduce(0) { $1 == 10 ? $0 + 1 : $0 }
+                    for _ in 0..<lines { countMessage(direction) }
+                    deliver(.stream(peer), buffer[0...last])
+                    start = last + 1
+                }
                 // Whole lines go straight from the shared buffer; only a tail waits in `partial`.
                 while let newline = buffer[start..<count].firstIndex(of: 10) {
                     if socket.partial.isEmpty {
-                        forward(buffer[start...newline], on: direction, to: socket.peer)
+                        forward(buffer[start...newline], on: direction, state: state, to: socket.peer)
                     } else {
                         socket.partial += buffer[start...newline]
-                        forward(socket.partial[...], on: direction, to: socket.peer)
+                        forward(socket.partial[...], on: direction, state: state, to: socket.peer)
                         socket.partial.removeAll(keepingCapacity: true)
                     }
                     start = newline + 1
@@ -306,7 +320,7 @@ final class Proxy: @unchecked Sendable {
                 if start < count {
                     socket.partial += buffer[start..<count]
                     if socket.partial.count > Self.backlogLimit {
-                        forward(socket.partial[...], on: direction, to: socket.peer)
+                        forward(socket.partial[...], on: direction, state: state, to: socket.peer)
                         socket.partial.removeAll(keepingCapacity: true)
                     }
                 }
@@ -322,18 +336,21 @@ final class Proxy: @unchecked Sendable {
         // shut once everything scheduled before has been delivered.
         socket.readClosed = true
         if !socket.partial.isEmpty {
-            forward(socket.partial[...], on: direction, to: socket.peer)
+            forward(socket.partial[...], on: direction, state: state, to: socket.peer)
             socket.partial.removeAll()
         }
         guard let peer = socket.peer else { return }
-        let at = max(monotonicSeconds(), lastDelivery[direction] ?? 0)
-        schedule(Delivery(time: at, sequence: nextSequence(), target: .shutdown(peer), bytes: [], direction: nil))
+        let at = max(monotonicSeconds(), state.lastDelivery)
+        schedule(Delivery(time: at, sequence: nextSequence(), target: .shutdown(peer), bytes: [], link: nil))
         if peer.readClosed && peer.writeClosed { closePair(socket) }
     }
 
-    /// The stream of random numbers of one direction, made on first use.
-    private func stream(_ direction: Direction) -> SeededRandom {
-        randoms[direction] ?? seed.derived("link \(direction.label)")
+    /// The state of one direction, made on first use with its own stream of random numbers.
+    private func link(_ direction: Direction) -> LinkState {
+        if let state = links[direction] { return state }
+        let state = LinkState(direction: direction, random: seed.derived("link \(direction.label)"))
+        links[direction] = state
+        return state
     }
 
     private func nextSequence() -> Int {
@@ -342,36 +359,29 @@ final class Proxy: @unchecked Sendable {
     }
 
     /// Gives a message its fate and delivers or schedules each copy.
-    private func forward(_ message: ArraySlice<UInt8>, on direction: Direction, to target: ProxySocket?, datagram: (fd: Int32, port: Int, address: sockaddr_in?)? = nil) {
-        guard target != nil || datagram != nil else { return }
-        let destination: Delivery.Target = target.map { .stream($0) } ?? .datagram(fd: datagram!.fd, address: datagram!.address ?? cellLoopbackAddress(port: datagram!.port))
+    private func forward(_ message: ArraySlice<UInt8>, on direction: Direction, state: LinkState, to target: ProxySocket?,
+                         datagram: (fd: Int32, address: sockaddr_in)? = nil) {
+        let destination: Delivery.Target
+        if let target { destination = .stream(target) } else if let datagram { destination = .datagram(fd: datagram.fd, address: datagram.address) } else { return }
         guard let behaviour = network.behaviour(from: direction.from, to: direction.to) else {
             local.dropped += 1
             return
         }
         let now = monotonicSeconds()
-        let last = lastDelivery[direction] ?? 0
         if framing == .raw || behaviour.isPerfect {
             // In order, as soon as what came before is out.
-            let delay = framing == .raw && !behaviour.isPerfect ? { () -> Double in
-                var random = stream(direction)
-                let value = behaviour.latency.sample(&random)
-                randoms[direction] = random
-                return value
-            }() : 0
-            let at = max(now + delay, last)
-            count(direction)
-            if at <= now && (pending[direction] ?? 0) == 0 {
+            let delay = framing == .raw && !behaviour.isPerfect ? behaviour.latency.sample(&state.random) : 0
+            let at = max(now + delay, state.lastDelivery)
+            countMessage(direction)
+            if at <= now && state.pending == 0 {
                 deliver(destination, message)
             } else {
-                lastDelivery[direction] = at
-                schedule(Delivery(time: at, sequence: nextSequence(), target: destination, bytes: Array(message), direction: direction))
+                state.lastDelivery = at
+                schedule(Delivery(time: at, sequence: nextSequence(), target: destination, bytes: Array(message), link: state))
             }
             return
         }
-        var random = stream(direction)
-        let fate = behaviour.fate(&random)
-        randoms[direction] = random
+        let fate = behaviour.fate(&state.random)
         if fate.isDropped {
             local.dropped += 1
             return
@@ -381,22 +391,22 @@ final class Proxy: @unchecked Sendable {
         for delay in fate.delays {
             var at = now + delay
             if !fate.heldBack {
-                at = max(at, last, lastDelivery[direction] ?? 0)
-                lastDelivery[direction] = at
+                at = max(at, state.lastDelivery)
+                state.lastDelivery = at
             }
-            count(direction)
-            schedule(Delivery(time: at, sequence: nextSequence(), target: destination, bytes: bytes, direction: direction))
+            countMessage(direction)
+            schedule(Delivery(time: at, sequence: nextSequence(), target: destination, bytes: bytes, link: state))
         }
     }
 
-    private func count(_ direction: Direction) {
+    private func countMessage(_ direction: Direction) {
         guard case .node = direction.from, case let .node(to) = direction.to else { return }
         local.nodeMessages += 1
         local.delivered[to, default: 0] += 1
     }
 
     private func schedule(_ delivery: Delivery) {
-        if let direction = delivery.direction { pending[direction, default: 0] += 1 }
+        delivery.link?.pending += 1
         heap.push(delivery)
     }
 
@@ -404,7 +414,7 @@ final class Proxy: @unchecked Sendable {
         let now = monotonicSeconds()
         while let next = heap.peek, next.time <= now {
             let delivery = heap.pop()
-            if let direction = delivery.direction { pending[direction, default: 1] -= 1 }
+            delivery.link?.pending -= 1
             switch delivery.target {
             case let .shutdown(socket):
                 if socket.closed { continue }
@@ -420,16 +430,10 @@ final class Proxy: @unchecked Sendable {
         switch target {
         case let .stream(socket):
             guard !socket.closed, !socket.writeClosed else { return }
-            if socket.outgoing.count == socket.outgoingOffset && !socket.connecting {
-                let sent = bytes.withUnsafeBytes { Glibc.send(socket.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
-                if sent == bytes.count { return }
-                if sent < 0 && errno != EAGAIN && errno != EINTR {
-                    closePair(socket)
-                    return
-                }
-                socket.outgoing += bytes.dropFirst(max(0, sent))
-            } else {
-                socket.outgoing += bytes
+            socket.outgoing += bytes
+            if !socket.isDirty && !socket.connecting {
+                socket.isDirty = true
+                dirty.append(socket)
             }
         case let .datagram(fd, address):
             var target = address
@@ -440,6 +444,13 @@ final class Proxy: @unchecked Sendable {
             }
         case .shutdown:
             break
+        }
+    }
+
+    private func flushDirty() {
+        while let socket = dirty.popLast() {
+            socket.isDirty = false
+            if !socket.closed { flush(socket) }
         }
     }
 
@@ -478,18 +489,18 @@ final class Proxy: @unchecked Sendable {
                 if senderPort == port {
                     // The node answers the client that last wrote through this socket.
                     guard let client = socket.lastSender else { continue }
-                    forward(buffer[0..<count], on: Direction(from: direction.to, to: direction.from), to: nil,
-                            datagram: (fd: socket.fd, port: Int(UInt16(bigEndian: client.sin_port)), address: client))
+                    let back = Direction(from: direction.to, to: direction.from)
+                    forward(buffer[0..<count], on: back, state: link(back), to: nil, datagram: (fd: socket.fd, address: client))
                 } else {
                     socket.lastSender = sender
-                    forward(buffer[0..<count], on: direction, to: nil, datagram: (fd: socket.fd, port: port, address: nil))
+                    forward(buffer[0..<count], on: direction, state: link(direction), to: nil, datagram: (fd: socket.fd, address: cellLoopbackAddress(port: port)))
                 }
                 continue
             }
             // On the socket that is "b as a sees it", everything comes from a and goes to b, sent
             // from the socket that is "a as b sees it", so b's answer comes back the right way.
             guard let reverse = reverseSocket[direction] else { continue }
-            forward(buffer[0..<count], on: direction, to: nil, datagram: (fd: reverse, port: port, address: nil))
+            forward(buffer[0..<count], on: direction, state: link(direction), to: nil, datagram: (fd: reverse, address: cellLoopbackAddress(port: port)))
         }
     }
 
@@ -550,13 +561,33 @@ final class ProxySocket {
     var closed = false
     /// The last client that sent on a client-view datagram socket.
     var lastSender: sockaddr_in?
+    /// The state of the direction whose messages arrive on this socket (streams).
+    let link: LinkState?
+    /// Already in the proxy's list of sockets to flush.
+    var isDirty = false
 
-    init(fd: Int32, role: Role) {
+    init(fd: Int32, role: Role, link: LinkState? = nil) {
         self.fd = fd
         self.role = role
+        self.link = link
     }
 }
 
+
+/// One direction of a link as the proxy keeps it: its random stream, when its last message is
+/// due (so messages keep their order), and how many of its deliveries wait in the heap.
+final class LinkState {
+    let direction: Proxy.Direction
+    var random: SeededRandom
+    var lastDelivery = 0.0
+    /// A message goes straight out only when none of this direction's is still waiting.
+    var pending = 0
+
+    init(direction: Proxy.Direction, random: SeededRandom) {
+        self.direction = direction
+        self.random = random
+    }
+}
 
 /// A message (or a shutdown) due at a time.
 struct Delivery {
@@ -570,7 +601,7 @@ struct Delivery {
     var target: Target
     var bytes: [UInt8]
     /// The direction whose order this delivery keeps (nil for shutdowns).
-    var direction: Proxy.Direction?
+    var link: LinkState?
 }
 
 /// Deliveries by time (then by the order they were scheduled): a binary min-heap.

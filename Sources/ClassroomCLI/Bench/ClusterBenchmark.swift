@@ -84,8 +84,8 @@ struct ClusterBenchmark: AsyncParsableCommand {
             let outcomes = await grader.grade(Self.only(faults ? "partitions" : "quiet", of: input))
             let wall = monotonicSeconds() - start, cpu = Self.cpuSeconds() - before
             let passed = outcomes.allSatisfy(\.passed)
-            print(String(format: "    %@: wall %.2f s, driver CPU %.3f s (%.1f%% of the wall time)%@", label, wall, cpu, cpu / wall * 100,
-                         passed ? "" : " — FAILED: \(outcomes.map(\.message).joined(separator: "; "))"))
+            print(String(format: "    %@: wall %.2f s, driver CPU %.3f s (%.1f%% of the wall time)", label, wall, cpu, cpu / wall * 100))
+            print("      \(passed ? "passed" : "FAILED"): \(outcomes.map(\.message).joined(separator: "; "))")
         }
     }
 
@@ -182,10 +182,8 @@ struct ClusterBenchmark: AsyncParsableCommand {
     }
 
     static let echo = """
-    import socket, sys
-    s = socket.create_server(("127.0.0.1", int(sys.argv[1])))
-    while True:
-        c, _ = s.accept()
+    import socket, sys, threading
+    def serve(c):
         c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         while True:
             data = c.recv(65536)
@@ -193,6 +191,9 @@ struct ClusterBenchmark: AsyncParsableCommand {
                 break
             c.sendall(data)
         c.close()
+    s = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+    while True:
+        threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
 
     """
 
@@ -240,6 +241,7 @@ struct ClusterBenchmark: AsyncParsableCommand {
                 seed: 41
                 duration: 4s
                 settle: 300ms
+                startup: 20s
             \(extra)
                 workload:
                   clients: 3
@@ -259,13 +261,13 @@ struct ClusterBenchmark: AsyncParsableCommand {
 
             """
         }
-        let faults = """
-                network: { latency: { uniform: [0ms, 2ms] } }
-                faults:
-                  - { at: 1s, partition: { isolate: n4 } }
-                  - { at: 2s, partition: ring }
-                  - { at: 3s, heal: true }
-        """
+        let faults = [
+            "    network: { latency: { uniform: [0ms, 2ms] } }",
+            "    faults:",
+            "      - { at: 1s, partition: { isolate: n4 } }",
+            "      - { at: 2s, partition: ring }",
+            "      - { at: 3s, heal: true }",
+        ].joined(separator: "\n")
         let yaml = """
         id: bench-cluster
         title: bench
@@ -282,7 +284,17 @@ struct ClusterBenchmark: AsyncParsableCommand {
         \(scenario("quiet", ""))\(scenario("partitions", faults))
         """
         let files = [
-            "courses/bench.yaml": "id: bench\ntitle: bench\nunits:\n  - title: bench\n    exercises: [bench-cluster]\n",
+            "courses/bench.yaml": """
+                id: bench
+                title: bench
+                summary: The cluster benchmark's exercise.
+                models: none
+                schedule: { days: 1, hours: "09:00-17:00", exercise_time: 4h }
+                class_size: 4
+                units:
+                  - { id: all, title: All, summary: Everything., day: 1, exercises: [bench-cluster] }
+
+                """,
             "exercises/bench-cluster/exercise.yaml": yaml,
             "exercises/bench-cluster/README.md": "bench\n",
             "exercises/bench-cluster/solution/register.py": register,
