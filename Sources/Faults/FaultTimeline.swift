@@ -17,7 +17,7 @@ public struct FaultTimeline: Sendable, Hashable, Codable {
     /// "3.2s n2 cut off from n0 and n1, 6.0s the network healed" up to `time` (all by default).
     public func summary(until time: Double = .infinity) -> String {
         let shown = entries.filter { $0.time <= time }
-        return shown.isEmpty ? "no faults" : shown.map { "\(Latency.format($0.time)) \($0.fault)" }.joined(separator: ", ")
+        return shown.isEmpty ? "none" : shown.map { "\(Latency.format($0.time)) \($0.fault)" }.joined(separator: ", ")
     }
 
     /// The partition in force at `time` and when it began, if any.
