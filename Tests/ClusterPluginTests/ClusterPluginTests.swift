@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import Grading
+import PluginKit
 import Testing
 import TestSupport
 
@@ -317,5 +318,29 @@ struct ClusterRunTests {
         let solution = try #require(rows.first)
         #expect(solution.actualFailures.isEmpty, "\(solution.message("relay"))")
         #expect(solution.message("relay").contains("0 failed"), "\(solution.message("relay"))")
+    }
+
+    @Test("generated faults come from the seed: the same seed gives the same timeline, a forced seed another")
+    func seededTimeline() async throws {
+        let fixture = try ClusterFixture()
+        let yaml = head("seeded", entry: "counter.py", args: "[\"file\"]") + """
+        scenarios:
+          - name: seeded
+            plugin: cluster
+            points: 10
+            nodes: 3
+            seed: 5
+            duration: 2s
+            settle: 100ms
+            random_faults: { count: 2, kinds: [partition, pause, kill], length: 400ms }
+        """
+        try fixture.exercise("seeded", yaml: yaml, files: ["README.md": "x\n", "solution/counter.py": try ClusterFixture.program("counter.py")])
+        let first = try #require(try await fixture.rows("seeded").first).message("seeded")
+        let second = try #require(try await fixture.rows("seeded").first).message("seeded")
+        #expect(first.hasPrefix("seed 5; faults: "), "\(first)")
+        #expect(first == second)
+        let forced = try #require(try await ScenarioRun.$forcedSeed.withValue(6) { try await fixture.rows("seeded") }.first).message("seeded")
+        #expect(forced.hasPrefix("seed 6; faults: "), "\(forced)")
+        #expect(forced != first)
     }
 }

@@ -145,9 +145,10 @@ final class Cluster: @unchecked Sendable {
         }
     }
 
-    /// Applies one fault now and records it.
-    func apply(_ fault: ResolvedFault) async {
-        let time = now
+    /// Applies one fault now and records it at `scheduled` (a timed fault's written time, so the
+    /// timeline a student reads is the same on every run of the seed) or at the moment it fired.
+    func apply(_ fault: ResolvedFault, scheduled: Double? = nil) async {
+        let time = scheduled ?? now
         lock.withLock { timelineValue.record(fault, at: time) }
         switch fault {
         case .partition, .heal, .network, .clientNetwork:

@@ -156,7 +156,7 @@ struct ClusterScenario {
     private func runTimedFaults(_ schedule: FaultSchedule, on cluster: Cluster) async {
         for (time, fault) in schedule.timed {
             guard await WorkloadRunner.sleep(until: cluster.start + time) else { return }
-            await cluster.apply(fault)
+            await cluster.apply(fault, scheduled: time)
         }
     }
 

@@ -287,6 +287,12 @@ final class Proxy: @unchecked Sendable {
     }
 
     private func read(_ socket: ProxySocket, direction: Direction) {
+        // Already at end of file and polled again: the other side hung up completely (poll
+        // reports that unasked); nothing more can pass either way.
+        if socket.readClosed {
+            closePair(socket)
+            return
+        }
         let state = socket.link ?? link(direction)
         let count = buffer.withUnsafeMutableBytes { recv(socket.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
         if count > 0 {
