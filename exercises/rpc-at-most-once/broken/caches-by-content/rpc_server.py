@@ -58,7 +58,7 @@ def handle(request: dict) -> dict:
     key = json.dumps({k: v for k, v in request.items() if k != "id"}, sort_keys=True)
     with lock:
         if key in replies:
-            return replies[key]
+            return {**replies[key], "id": request["id"]}
         reply = {"id": request["id"], **execute(request)}
         if request["method"] != "balance":
             # Remember the answer on disk before anyone can see it: once a client has it,
