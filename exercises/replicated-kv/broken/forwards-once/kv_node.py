@@ -228,16 +228,13 @@ class Node:
     def execute(self, request: dict) -> dict | None:
         request_id = str(request["id"])
         give_up = time.monotonic() + GIVE_UP
-        handed = False
         with self.lock:
+            self.hand_to_leader(request)   # the leader will see to it
             while request_id not in self.results:
                 now = time.monotonic()
                 if now >= give_up:
                     return None
-                if not handed and self.leader is not None:
-                    self.hand_to_leader(request)   # the leader will see to it
-                    handed = True
-                self.applied_cv.wait(timeout=min(RETRY, give_up - now))
+                self.applied_cv.wait(timeout=give_up - now)
             return self.results[request_id]
 
     # --- plumbing --------------------------------------------------------------------------
