@@ -1,0 +1,27 @@
+"""Leader election: python3 election.py NODE PORT PEERS EFFECTS_PORT"""
+import json
+import socket
+import sys
+
+
+def parse_peers(text: str) -> dict[str, tuple[str, int]]:
+    """"n0=127.0.0.1:20137,n2=127.0.0.1:20142" -> {"n0": ("127.0.0.1", 20137), ...}"""
+    peers = {}
+    for item in filter(None, text.split(",")):
+        peer_id, address = item.split("=")
+        host, port = address.rsplit(":", 1)
+        peers[peer_id] = (host, int(port))
+    return peers
+
+
+def main() -> None:
+    node_id, port, peers = sys.argv[1], int(sys.argv[2]), parse_peers(sys.argv[3])
+    effects = socket.create_connection(("127.0.0.1", int(sys.argv[4])))
+    # Listen on 127.0.0.1:port for other nodes' messages and clients' {"op": "status"};
+    # keep a term, vote once per term, stand after a random timeout, win with a majority,
+    # send heartbeats as leader, and report {"term": ..., "leader": ...} on `effects`.
+    raise NotImplementedError
+
+
+if __name__ == "__main__":
+    main()
