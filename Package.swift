@@ -45,10 +45,12 @@ let package = Package(
         .target(name: "ConcurrencyPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/concurrency", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "ProcessPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/process", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "PythonTestsPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/python-tests", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "HTTPPlugin", dependencies: ["PluginKit", "Catalog", "Sandbox"], path: "grader/http", exclude: ["README.md"], swiftSettings: strict),
         // Grading: plugin registry, the grader, the job pool and scoring.
         .target(name: "Grading", dependencies: [
             "Catalog", "Store", "Sandbox", "PluginKit",
             "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin", "ProcessPlugin", "PythonTestsPlugin",
+            "HTTPPlugin",
         ], swiftSettings: strict),
         // Live events: grading results and the store's event log, fanned out to subscribers.
         .target(name: "Events", dependencies: ["Store", "Grading"], swiftSettings: strict),
@@ -86,6 +88,7 @@ let package = Package(
         .testTarget(name: "GradingTests", dependencies: ["Grading", "Store", "Catalog", "TestSupport", "classroom"], swiftSettings: strict),
         .testTarget(name: "ConsistencyTests", dependencies: ["Consistency"], swiftSettings: strict),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", "classroom"], exclude: ["Data"], swiftSettings: strict),
+        .testTarget(name: "HTTPPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "HTTPPlugin"], swiftSettings: strict),
         .testTarget(name: "NetworkPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin"], swiftSettings: strict),
     ]
 )
