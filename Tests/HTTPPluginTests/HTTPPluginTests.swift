@@ -175,7 +175,7 @@ struct HTTPPluginTests {
             fails: [second client]
           - path: broken/closes
             description: HTTP/1.0
-            fails: [keep-alive, pipelined, second client]
+            fails: [keep-alive, pipelined]
 
         """
         try fixture.exercise("keep", yaml: yaml, files: [
