@@ -7,13 +7,11 @@ import Sandbox
 /// that names none.
 final class HTTPClientSession {
     private let exchange: HTTPExchange
-    private let run: ScenarioRun
     private var connections: [String: DriverConnection] = [:]
     /// The request each named connection last carried, for messages after a hang-up.
     private var lastRequest: [String: String] = [:]
 
-    init(run: ScenarioRun, server: ServerProcess) {
-        self.run = run
+    init(server: ServerProcess) {
         exchange = HTTPExchange(port: server.port, server: server)
     }
 
@@ -88,7 +86,7 @@ final class HTTPClientSession {
     /// A named connection, opened on first use.
     private func named(_ name: String) async throws -> DriverConnection {
         if let open = connections[name] { return open }
-        let connection = try await exchange.open(for: "connection \(name)", others: connections.keys.sorted())
+        let connection = try await exchange.open(for: "connection \(name)")
         connections[name] = connection
         return connection
     }
@@ -136,7 +134,7 @@ struct HTTPExchange: Sendable {
     let port: Int
     let server: ServerProcess
 
-    func open(for what: String, others: [String] = []) async throws -> DriverConnection {
+    func open(for what: String) async throws -> DriverConnection {
         do {
             return try await server.connect()
         } catch let failure as ScenarioFailure {
@@ -157,10 +155,7 @@ struct HTTPExchange: Sendable {
         if let content = spec.body {
             if spec.chunked {
                 head += "Transfer-Encoding: chunked\r\n"
-                for piece in Self.split(content, into: 3) {
-                    body += Array((String(piece.count, radix: 16) + "\r\n").utf8) + piece + Array("\r\n".utf8)
-                }
-                body += Array("0\r\n\r\n".utf8)
+                body = Self.chunked(content, pieces: 3)
             } else if !names.contains("content-length") {
                 head += "Content-Length: \(content.count)\r\n"
                 body = content
@@ -213,10 +208,8 @@ struct HTTPExchange: Sendable {
                 throw ScenarioFailure(context + "while sending \(spec.summary): \(failure.message)" + server.stopped())
             }
         }
-        var request = spec
-        request.expect = spec.expect
         let sent = spec.bytewise ? " (its headers byte by byte)" : spec.chunked ? " (its body chunked)" : ""
-        return try await receive(for: request, on: connection, context: context + "after the driver sent \(spec.summary)\(sent), ",
+        return try await receive(for: spec, on: connection, context: context + "after the driver sent \(spec.summary)\(sent), ",
                                  previous: previous)
     }
 
@@ -308,8 +301,8 @@ struct HTTPExchange: Sendable {
     }
 
     /// Each request on a connection of its own: all connect, then all send, then every
-    /// response is awaited at once, so a server that serves one client at a time cannot answer
-    /// the last before the first is done... and a slow handler overlaps the others.
+    /// response is awaited at once, so the server's handlers run at the same time (where a
+    /// missing lock shows).
     func concurrently(_ specs: [RequestSpec]) async throws {
         var connections: [DriverConnection] = []
         for spec in specs { connections.append(try await open(for: spec.summary)) }
@@ -343,6 +336,13 @@ struct HTTPExchange: Sendable {
             let others = outcomes.count > 1 ? " (\(outcomes.count) of the \(specs.count) requests failed)" : ""
             throw ScenarioFailure(message + others)
         }
+    }
+
+    /// `body` as a chunked body of `pieces` chunks and the last, empty one.
+    static func chunked(_ body: [UInt8], pieces: Int) -> [UInt8] {
+        split(body, into: pieces).flatMap { piece in
+            Array((String(piece.count, radix: 16) + "\r\n").utf8) + piece + Array("\r\n".utf8)
+        } + Array("0\r\n\r\n".utf8)
     }
 
     static func split(_ data: [UInt8], into pieces: Int) -> [[UInt8]] {

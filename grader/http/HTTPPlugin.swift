@@ -55,7 +55,7 @@ public struct HTTPPlugin: ScenarioPlugin {
             server = try await Hosts.start(config.host, run: run, startup: config.startup)
         }
         defer { server.process.kill() }
-        let session = HTTPClientSession(run: run, server: server)
+        let session = HTTPClientSession(server: server)
         for step in config.steps { try await session.perform(step) }
         return .pass()
     }

@@ -142,9 +142,7 @@ enum HTTPServerSide {
         var body = route.body
         if route.chunked {
             head += "Transfer-Encoding: chunked\r\n"
-            body = HTTPExchange.split(route.body, into: max(route.pieces, 3)).flatMap { piece in
-                Array((String(piece.count, radix: 16) + "\r\n").utf8) + piece + Array("\r\n".utf8)
-            } + Array("0\r\n\r\n".utf8)
+            body = HTTPExchange.chunked(route.body, pieces: max(route.pieces, 3))
         } else {
             head += "Content-Length: \(route.body.count)\r\n"
         }
