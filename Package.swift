@@ -46,10 +46,12 @@ let package = Package(
         .target(name: "ProcessPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/process", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "PythonTestsPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/python-tests", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "ClusterPlugin", dependencies: ["PluginKit", "Catalog", "TCPPlugin", "Faults", "History"], path: "grader/cluster", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "HTTPPlugin", dependencies: ["PluginKit", "Catalog", "Sandbox"], path: "grader/http", exclude: ["README.md"], swiftSettings: strict),
         // Grading: plugin registry, the grader, the job pool and scoring.
         .target(name: "Grading", dependencies: [
             "Catalog", "Store", "Sandbox", "PluginKit",
             "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin", "ProcessPlugin", "PythonTestsPlugin", "ClusterPlugin",
+            "HTTPPlugin",
         ], swiftSettings: strict),
         // Live events: grading results and the store's event log, fanned out to subscribers.
         .target(name: "Events", dependencies: ["Store", "Grading"], swiftSettings: strict),
@@ -92,6 +94,7 @@ let package = Package(
         .testTarget(name: "FaultsTests", dependencies: ["Faults"], swiftSettings: strict),
         .testTarget(name: "ClusterPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "ClusterPlugin", "Faults", "History"],
                     exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "HTTPPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "HTTPPlugin"], swiftSettings: strict),
         .testTarget(name: "NetworkPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin"], swiftSettings: strict),
     ]
 )

@@ -1,5 +1,6 @@
 import ClusterPlugin
 import ConcurrencyPlugin
+import HTTPPlugin
 import PluginKit
 import ProcessPlugin
 import PythonTestsPlugin
@@ -16,6 +17,7 @@ enum BuiltInPlugins {
             ProcessPlugin(),
             PythonTestsPlugin(),
             ClusterPlugin(),
+            HTTPPlugin(),
         ]
     }
 }
