@@ -83,7 +83,9 @@ public enum PostgresServer {
         guard initdb.status == 0 else { throw TestFailure("initdb failed: \(initdb.text)") }
         let port = try freePort()
         let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300 -c shared_buffers=64MB"
-        let start = try run(prefix.first ?? binaries.pgctl, Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : [binaries.pgctl]) + [
+        // Not through Foundation's Process: the server pg_ctl leaves running would inherit the
+        // descriptor by which Process notices an exit, and waiting for pg_ctl would never end.
+        let start = try spawn(prefix.first ?? binaries.pgctl, Array(prefix.dropFirst()) + (prefix.isEmpty ? [] : [binaries.pgctl]) + [
             "-D", folder + "/data", "-o", options, "-l", folder + "/server.log", "-w", "-t", "60", "start",
         ])
         guard start.status == 0 else {
@@ -157,6 +159,28 @@ public enum PostgresServer {
     }
 
     private struct Output { var status: Int32; var text: String }
+
+    /// Runs a command with posix_spawn and waits for it, its output in a file.
+    private static func spawn(_ executable: String, _ arguments: [String]) throws -> Output {
+        let scratch = try TemporaryDirectory("classroom-pg-output")
+        let path = scratch.file("out").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw TestFailure("cannot run \(executable): errno \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let text = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let exited = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Output(status: exited, text: text.replacingOccurrences(of: "\n", with: " | "))
+    }
 
     private static func run(_ executable: String, _ arguments: [String]) throws -> Output {
         let process = Process()
