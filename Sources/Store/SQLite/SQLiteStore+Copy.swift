@@ -40,7 +40,11 @@ extension SQLiteStore {
                         case let .text(text): return text.databaseValue
                         case let .integer(number): return number.databaseValue
                         case let .boolean(flag): return flag.databaseValue
-                        case let .date(date): return date.databaseValue
+                        // SQLite keeps milliseconds: a time from PostgreSQL (microseconds) is cut to its
+                        // millisecond, plus 0.4 ms so the text GRDB writes names that millisecond
+                        // whether it rounds or truncates, and the copy compares equal.
+                        case let .date(date):
+                            return Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000 + 0.0004).databaseValue
                         case let .blob(data): return data.databaseValue
                         }
                     }))
