@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Parses and validates courses/ and exercises/; knows nothing of databases.
@@ -32,7 +33,9 @@ let package = Package(
             "Catalog",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
-        ], swiftSettings: strict),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], exclude: ["README.md"], swiftSettings: strict),
         // fork/unshare/setrlimit/exec with no Swift runtime between fork and exec.
         .target(name: "CSandbox", cSettings: [.treatAllWarnings(as: .error)]),
         // Confinement policy and supervision of one run.
@@ -80,7 +83,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["Catalog"], path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Catalog", "TestSupport",
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Catalog", "TestSupport", "Client", "classroom",
                                                        .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["classroom", "TestSupport"], swiftSettings: strict),

@@ -51,11 +51,12 @@ public final class EventFeed: GradingObserver, Sendable {
         try await scoreboards.prepare(Array(try await catalog.all().keys).sorted())
     }
 
-    /// Tails the event log until cancelled, every `interval` seconds.
+    /// Tails the event log until cancelled: every `interval` seconds on SQLite; on PostgreSQL
+    /// whenever any machine commits events (LISTEN/NOTIFY), with a catch-up read each second.
     public func run(interval: Double = 0.05) async {
         while !Task.isCancelled {
             await poll()
-            try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))
+            await store.waitForEvents(upTo: interval)
         }
     }
 

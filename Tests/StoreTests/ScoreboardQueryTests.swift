@@ -32,7 +32,7 @@ struct ScoreboardQueryTests {
 
     static func resultsPlan(student: String?, exercise: String?, in store: ClassroomStore) async throws -> [String] {
         let (sql, arguments) = try await store.read { db in
-            let statement = try ClassroomStore.resultsRequest(student: student, exercise: exercise, submission: nil, limit: 200, in: db)
+            let statement = try SQLiteStore.resultsRequest(student: student, exercise: exercise, submission: nil, limit: 200, in: db)
                 .makePreparedRequest(db, forSingleResult: false).statement
             return (statement.sql, statement.arguments)
         }
@@ -42,7 +42,7 @@ struct ScoreboardQueryTests {
     @Test("a board reads one course's submissions through submission_by_course, in order, and each one's latest grading through its index")
     func boardPlan() async throws {
         let fixture = try await Self.fixture()
-        let plan = try await Self.plan(ClassroomStore.gradedSubmissionsSQL, ["sockets-primer"], in: fixture.store)
+        let plan = try await Self.plan(SQLiteStore.gradedSubmissionsSQL, ["sockets-primer"], in: fixture.store)
         #expect(plan.contains { $0.contains("USING INDEX submission_by_course (courseId=?)") }, "\(plan)")
         #expect(plan.contains { $0.contains("gradingJob_by_submission_state (submissionId=? AND state=?)") }, "\(plan)")
         #expect(!plan.contains { $0.hasPrefix("SCAN") }, "no full scan: \(plan)")

@@ -26,7 +26,7 @@ struct StoreTests {
         let fixture = try await StoreFixture(load: false)
         #expect(try await fixture.store.isMigrated())
         let counts = try await fixture.store.rowCounts()
-        #expect(counts.values.allSatisfy { $0 == 0 } && counts.count == 12)
+        #expect(counts.values.allSatisfy { $0 == 0 } && counts.count == StoreSchema.tables.count)
         let mode = try await fixture.store.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         let reopened = try ClassroomStore(path: fixture.store.path)
@@ -175,4 +175,22 @@ struct StoreTests {
         let distinct = try await fixture.store.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT submissionId) FROM gradingJob") }
         #expect(distinct == rows.count * perStudent)
     }
+}
+
+/// The SQLite-only tests reach into the SQLite backend (its pragmas, its query plans).
+extension ClassroomStore {
+    var sqlite: SQLiteStore {
+        guard let sqlite = backend as? SQLiteStore else { preconditionFailure("a SQLite-only test was given \(path)") }
+        return sqlite
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        try await sqlite.read(body)
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        try await sqlite.write(body)
+    }
+
+    var decodedCourses: DecodedCourses { sqlite.decodedCourses }
 }

@@ -16,16 +16,16 @@ struct InitCommand: AsyncParsableCommand {
     var empty = false
 
     func run() async throws {
-        let existed = FileManager.default.fileExists(atPath: database.path)
+        let existed = database.isServer || FileManager.default.fileExists(atPath: database.path)
         // The catalog is read first: a folder without courses must not leave an empty database behind.
         var loaded: Catalog?
         if !empty {
             try catalog.requireCourses()
             loaded = try catalog.loader.load()
         }
-        let store = try database.open()
+        let store = try await database.open()
         guard let loaded else {
-            print(existed ? "Database \(database.path) is up to date." : "Created the database \(database.path).")
+            print(existed ? "Database \(store.path) is up to date." : "Created the database \(store.path).")
             return
         }
         let report: LoadReport
@@ -33,7 +33,7 @@ struct InitCommand: AsyncParsableCommand {
             if !existed { removeDatabase() }
             throw error
         }
-        print(existed ? "Database \(database.path) is up to date." : "Created the database \(database.path).")
+        print(existed ? "Database \(store.path) is up to date." : "Created the database \(store.path).")
         print(LoadReportText.render(report))
     }
 

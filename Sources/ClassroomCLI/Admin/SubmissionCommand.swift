@@ -23,7 +23,7 @@ struct SubmissionCommand: AsyncParsableCommand {
         var noContents = false
 
         func run() async throws {
-            let store = try database.openExisting()
+            let store = try await database.openExisting()
             guard let result = try await store.results(submission: id).first else {
                 throw CLIError("no submission \(id) exists; `classroom results` lists them")
             }

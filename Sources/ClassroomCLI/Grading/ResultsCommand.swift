@@ -68,7 +68,7 @@ struct RegradeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = try database.openExisting()
+        let store = try await database.openExisting()
         let queued = try await store.queueRegrade(exercise: exercise)
         guard !queued.isEmpty else {
             print("No submissions of \(exercise) to regrade.")
@@ -99,7 +99,7 @@ struct GraderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grader",
         abstract: "Run the grading pool.",
-        subcommands: [Run.self])
+        subcommands: [Run.self, GraderStatusCommand.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -125,10 +125,14 @@ struct GraderCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try database.openExisting()
+            let store = try await database.openExisting()
             let pool = GradingPool(store: store, grader: try grading.grader(registry: try grading.registry(catalog: catalog.root)), workers: workers,
                                    terms: grading.leaseTerms)
-            print("Grading with \(workers) worker\(workers == 1 ? "" : "s")…")
+            print("Grading \(store.path) with \(workers) worker\(workers == 1 ? "" : "s") as \(GradingMachineName.current)…")
+            fflush(nil)
+            let (workers, interval) = (workers, grading.leaseTerms.renewalInterval)
+            let heartbeat = Task { await GradingHeartbeat.run(store: store, workers: workers, interval: interval) }
+            defer { heartbeat.cancel() }
             let recovery = try await pool.run(untilIdle: untilIdle)
             if recovery.requeued + recovery.gaveUp > 0 {
                 print("Recovered \(recovery.requeued) job\(recovery.requeued == 1 ? "" : "s") whose grader stopped (lease expired); \(recovery.gaveUp) gave up after too many attempts.")

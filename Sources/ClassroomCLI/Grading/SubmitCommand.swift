@@ -36,7 +36,7 @@ struct SubmitCommand: AsyncParsableCommand {
             try StudentSession.submit(exercise: exercise, files: files)
             return
         }
-        let store = try database.openExisting()
+        let store = try await database.openExisting()
         let definition = try await store.exercise(exercise).definition
         let files = try SubmissionFiles.collect(path: path, accepting: definition.accept)
         guard files[definition.entry.file] != nil else {

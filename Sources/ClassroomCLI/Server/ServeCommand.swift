@@ -53,8 +53,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "classroom")
         logger.logLevel = .info
-        let fresh = !FileManager.default.fileExists(atPath: database.path)
-        let store = try database.open()
+        let fresh = !database.isServer && !FileManager.default.fileExists(atPath: database.path)
+        let store = try await database.open()
         do {
             let report = try await store.load(try catalog.loader.load())
             logger.info("catalog: \(LoadReportText.render(report).replacingOccurrences(of: "\n", with: "; "))")
@@ -70,7 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server = ClassroomServer(store: store, grader: try grading.grader(registry: registry), configuration: configuration,
                                      workers: workers, lease: grading.leaseTerms, logger: logger)
         let lineServer = server.lineServer
-        let banner = "Classroom is serving \(database.path) on \(host):%d with \(workers) grading workers. Try: nc \(host) %d"
+        let banner = "Classroom is serving \(store.path) on \(host):%d with \(workers) grading workers. Try: nc \(host) %d"
         let host = host
         Task {
             let bound = await lineServer.listeningPort()

@@ -5,7 +5,8 @@ import Store
 
 /// Where the database lives; every command that touches it takes these options.
 public struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The SQLite database file.", discussion: "Default: $CLASSROOM_DB, else classroom.db in the current directory.", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The SQLite database file, or a PostgreSQL server as postgres://user@host:port/database.",
+                                            discussion: "Default: $CLASSROOM_DB, else classroom.db in the current directory.", valueName: "path|url"))
     var db: String?
 
     public init() {}
@@ -14,17 +15,21 @@ public struct DatabaseOptions: ParsableArguments {
         db ?? ProcessInfo.processInfo.environment["CLASSROOM_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "classroom.db"
     }
 
+    /// Whether the database is a PostgreSQL server rather than a file.
+    var isServer: Bool { StoreLocation.isServer(path) }
+
     /// Opens the database, creating and migrating it if needed.
-    func open() throws(StoreError) -> ClassroomStore {
-        try ClassroomStore(path: path)
+    func open() async throws(StoreError) -> ClassroomStore {
+        try await ClassroomStore.open(path, migrate: true)
     }
 
-    /// Opens a database that must already exist (reading commands should not create empty files).
-    func openExisting() throws -> ClassroomStore {
-        guard FileManager.default.fileExists(atPath: path) else {
+    /// Opens a database that must already exist (reading commands should not create empty files);
+    /// a PostgreSQL database must already be on this build's schema (`classroom init` migrates it).
+    func openExisting() async throws -> ClassroomStore {
+        if case .sqlite = try StoreLocation(path), !FileManager.default.fileExists(atPath: path) {
             throw CLIError("no database at \(path); run `classroom init` first (or pass --db PATH)")
         }
-        return try open()
+        return try await ClassroomStore.open(path, migrate: false)
     }
 }
 

@@ -167,6 +167,16 @@ enum Migrations {
                 t.primaryKey(["studentId", "exerciseId"])
             }
         }
+        migrator.registerMigration("v5: grading machines") { db in
+            // Each grading process says it is alive, so `classroom grader status` can list idle
+            // machines too; a machine's workers are named after it (`<name>-w<n>`).
+            try db.create(table: "gradingMachine") { t in
+                t.primaryKey("name", .text)
+                t.column("workers", .integer).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("lastHeartbeat", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

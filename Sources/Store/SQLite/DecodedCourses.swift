@@ -20,9 +20,20 @@ final class DecodedCourses: Sendable {
         guard let version = try String.fetchOne(db, sql: "SELECT contentHash FROM course WHERE id = ?", arguments: [courseId]) else {
             return nil
         }
-        if let hit = cache.withLock({ $0[courseId] }), hit.version == version { return hit.definition }
+        if let hit = cached(courseId, version: version) { return hit }
         guard let json = try String.fetchOne(db, sql: "SELECT definition FROM course WHERE id = ? AND contentHash = ?",
                                              arguments: [courseId, version]) else { return nil }
+        return try remember(courseId, version: version, json: json)
+    }
+
+    /// The definition of `courseId` at `version`, if it was decoded already.
+    func cached(_ courseId: String, version: String) -> CourseDefinition? {
+        guard let hit = cache.withLock({ $0[courseId] }), hit.version == version else { return nil }
+        return hit.definition
+    }
+
+    /// Decodes and keeps the definition of `courseId` at `version`.
+    func remember(_ courseId: String, version: String, json: String) throws -> CourseDefinition {
         let definition = try ClassroomStore.decode(CourseDefinition.self, from: json)
         decodes.withLock { $0 += 1 }
         cache.withLock { $0[courseId] = (version, definition) }

@@ -48,19 +48,12 @@ public struct StudentOverview: Sendable, Hashable {
     public var submissions: Int
 }
 
-extension ClassroomStore {
-    /// Student names travel in protocol lines (`HELLO alice …`), so they stay simple.
-    public static func validateStudentName(_ name: String) throws(StoreError) {
-        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
-        guard !name.isEmpty, name.count <= 64, name.unicodeScalars.allSatisfy(allowed.contains) else {
-            throw .invalid("a student name is 1 to 64 letters, digits, dots, dashes or underscores, without spaces; got \"\(name)\"")
-        }
-    }
+extension SQLiteStore {
 
     /// Creates a student enrolled in `course` and returns their token (shown once).
     public func addStudent(name: String, email: String? = nil, displayName: String? = nil, course: String, now: Date = Date()) async throws(StoreError) -> IssuedToken {
-        try Self.validateStudentName(name)
-        if let displayName { try Self.validateDisplayName(displayName) }
+        try ClassroomStore.validateStudentName(name)
+        if let displayName { try ClassroomStore.validateDisplayName(displayName) }
         return try await write { db in
             guard try StudentRecord.filter(Column("name") == name).fetchCount(db) == 0 else {
                 throw StoreError.alreadyExists(what: "student", id: name)
@@ -73,8 +66,8 @@ extension ClassroomStore {
     /// Adds every row to `course` in one transaction; running it again changes nothing.
     public func importStudents(_ rows: [StudentRow], course: String, now: Date = Date()) async throws(StoreError) -> [ImportOutcome] {
         for row in rows {
-            try Self.validateStudentName(row.name)
-            if let displayName = row.displayName { try Self.validateDisplayName(displayName) }
+            try ClassroomStore.validateStudentName(row.name)
+            if let displayName = row.displayName { try ClassroomStore.validateDisplayName(displayName) }
         }
         return try await write { db in
             var outcomes: [ImportOutcome] = []
@@ -103,7 +96,7 @@ extension ClassroomStore {
 
     private static func enrol(_ studentId: Int64, in course: String, db: Database, now: Date) throws {
         guard let record = try CourseRecord.fetchOne(db, key: course) else { throw StoreError.notFound(what: "course", id: course) }
-        let definition = try decode(CourseDefinitionSize.self, from: record.definition)
+        let definition = try ClassroomStore.decode(CourseDefinitionSize.self, from: record.definition)
         let enrolled = try EnrolmentRecord.filter(Column("courseId") == course).fetchCount(db)
         guard enrolled < definition.classSize else { throw StoreError.courseFull(course: course, limit: definition.classSize) }
         try EnrolmentRecord(studentId: studentId, courseId: course, enrolledAt: now).insert(db)

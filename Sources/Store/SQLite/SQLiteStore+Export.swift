@@ -31,7 +31,7 @@ public struct Gradebook: Sendable, Hashable {
     public var rows: [Row]
 }
 
-extension ClassroomStore {
+extension SQLiteStore {
     /// The gradebook of `course`. Withdrawn students are left out. Each submission counts through
     /// its latest finished grading, after `lateness` (which applies grace, penalties and
     /// extensions); the course's policy picks the best (earliest on ties) or the latest.

@@ -48,7 +48,7 @@ public struct LeaseTerms: Sendable, Hashable {
 /// `SELECT … WHERE state = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED` followed by the
 /// update that sets the token, and each fenced write is `UPDATE … WHERE id = $1 AND
 /// leaseToken = $2` whose row count says whether the claim was still current.
-extension ClassroomStore {
+extension SQLiteStore {
     /// Claims the oldest queued job (or the given one) for `worker`, after recovering expired
     /// leases, all in one transaction, so two workers (even in two processes or on two
     /// machines) never grade the same job at once.
@@ -73,7 +73,7 @@ extension ClassroomStore {
             let exerciseFiles = try ExerciseFileRecord.filter(Column("exerciseId") == exercise.id && Column("version") == exercise.version).fetchAll(db)
             let submissionFiles = try SubmissionFileRecord.filter(Column("submissionId") == submission.id).fetchAll(db)
             return ClaimedJob(job: job, submission: submission, studentName: student.name,
-                              exercise: try Self.decode(ExerciseDefinition.self, from: exercise.definition),
+                              exercise: try ClassroomStore.decode(ExerciseDefinition.self, from: exercise.definition),
                               exerciseFiles: Dictionary(exerciseFiles.map { ($0.path, $0.content) }, uniquingKeysWith: { a, _ in a }),
                               submissionFiles: Dictionary(submissionFiles.map { ($0.path, $0.content) }, uniquingKeysWith: { a, _ in a }))
         }
@@ -142,21 +142,12 @@ extension ClassroomStore {
         }
     }
 
-    /// What became of a job whose grading failed for a reason of the grader's.
-    public enum FailureOutcome: Sendable, Hashable {
-        /// Queued again; `attempt` attempts of `maxAttempts` are used.
-        case retrying(attempt: Int, maxAttempts: Int)
-        /// Every attempt failed: a grader error, never counted against the student.
-        case gaveUp(attempts: Int)
-        /// The claim was no longer current; nothing was written.
-        case stale
-    }
 
     /// Records that grading itself failed (fenced by the lease): the job is retried while
     /// attempts remain, then kept as a grader error that never counts against the student.
     /// Either way an event tells the student, in words.
     @discardableResult
-    public func failJob(_ claimed: ClaimedJob, error: String, terms: LeaseTerms = LeaseTerms(), now: Date = Date()) async throws(StoreError) -> FailureOutcome {
+    public func failJob(_ claimed: ClaimedJob, error: String, terms: LeaseTerms = LeaseTerms(), now: Date = Date()) async throws(StoreError) -> ClassroomStore.FailureOutcome {
         try await write { db in
             guard let job = try Self.currentClaim(claimed, in: db) else { return .stale }
             let gaveUp = try Self.recordFailure(of: job, error: error, terms: terms, in: db, now: now)

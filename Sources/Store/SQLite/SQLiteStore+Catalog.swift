@@ -50,7 +50,7 @@ public struct ExerciseOverview: Sendable, Hashable {
     public var submissions: Int
 }
 
-extension ClassroomStore {
+extension SQLiteStore {
     /// Stores the catalog in one transaction. Loading the same files again changes nothing;
     /// a changed exercise becomes a new version and the report counts the submissions it affects.
     public func load(_ catalog: Catalog, now: Date = Date()) async throws(StoreError) -> LoadReport {
@@ -81,7 +81,7 @@ extension ClassroomStore {
         }
         let version = (current?.version ?? 0) + 1
         try ExerciseRecord(id: id, version: version, title: exercise.definition.title, points: exercise.definition.points,
-                           definition: try json(exercise.definition), contentHash: exercise.contentHash, loadedAt: now).insert(db)
+                           definition: try ClassroomStore.json(exercise.definition), contentHash: exercise.contentHash, loadedAt: now).insert(db)
         for (path, content) in exercise.files {
             try ExerciseFileRecord(exerciseId: id, version: version, path: path, content: content).insert(db)
         }
@@ -96,7 +96,7 @@ extension ClassroomStore {
             return .init(id: definition.id, change: .unchanged)
         }
         let record = CourseRecord(id: definition.id, title: definition.title, summary: definition.summary, models: definition.models,
-                                  definition: try json(definition), contentHash: course.contentHash, sourcePath: course.sourcePath,
+                                  definition: try ClassroomStore.json(definition), contentHash: course.contentHash, sourcePath: course.sourcePath,
                                   loadedAt: now)
         try record.save(db)
         try UnitRecord.filter(Column("courseId") == definition.id).deleteAll(db)
@@ -129,7 +129,7 @@ extension ClassroomStore {
     }
 
     private static func overview(of record: CourseRecord, in db: Database) throws -> CourseOverview {
-        let definition = try decode(CourseDefinition.self, from: record.definition)
+        let definition = try ClassroomStore.decode(CourseDefinition.self, from: record.definition)
         var exercises: [String: ExerciseRecord] = [:]
         for id in definition.exerciseIDs {
             exercises[id] = try currentExercise(id, in: db)
@@ -170,7 +170,7 @@ extension ClassroomStore {
         guard let record = try currentExercise(id, in: db) else { return nil }
         let courses = try String.fetchAll(db, sql: "SELECT DISTINCT courseId FROM unitExercise WHERE exerciseId = ? ORDER BY courseId", arguments: [id])
         let submissions = try SubmissionRecord.filter(Column("exerciseId") == id).fetchCount(db)
-        return ExerciseOverview(record: record, definition: try decode(ExerciseDefinition.self, from: record.definition),
+        return ExerciseOverview(record: record, definition: try ClassroomStore.decode(ExerciseDefinition.self, from: record.definition),
                                 courses: courses, submissions: submissions)
     }
 }

@@ -71,7 +71,7 @@ public struct ScoreboardSource: Sendable {
     public var graded: [GradedSubmission]
 }
 
-extension ClassroomStore {
+extension SQLiteStore {
     /// A course's submissions with the score of each one's latest finished job, in time order.
     /// Served by `submission_by_course` (the order included) and, per submission, by the last
     /// entry of `gradingJob_by_submission_state`: nothing of other courses is read.
@@ -122,49 +122,6 @@ extension ClassroomStore {
         }
     }
 
-    /// The scoreboard of `course`, recomputed from every graded submission: per student and
-    /// exercise, the submission the course's policy counts (best, earliest breaking ties; or
-    /// latest), after late penalties. Each submission counts through its most recent finished
-    /// grading only, so a retried or regraded job is never counted twice.
-    ///
-    /// Live views keep a board up to date result by result instead (see `Events`); this full
-    /// pass is what they are built from and checked against.
-    public func scoreboard(course courseId: String) async throws(StoreError) -> Scoreboard {
-        let source = try await scoreboardSource(course: courseId)
-        let definition = source.definition
-        let courseExercises = Set(definition.exerciseIDs)
-
-        struct Counted { var score: Int; var at: Date }
-        var counted: [String: [String: Counted]] = [:]
-        for graded in source.graded where courseExercises.contains(graded.exercise) {
-            let score = definition.lateness(exercise: graded.exercise, submittedAt: graded.submittedAt, score: graded.score).counted ?? 0
-            let value = Counted(score: score, at: graded.submittedAt)
-            var perExercise = counted[graded.student] ?? [:]
-            if let previous = perExercise[graded.exercise], definition.scoring.counts == .best, previous.score >= value.score {
-                // An earlier submission already reached at least this score.
-            } else {
-                perExercise[graded.exercise] = value
-            }
-            counted[graded.student] = perExercise
-        }
-
-        var rows = source.students.map { student -> Scoreboard.Row in
-            let perExercise = counted[student] ?? [:]
-            let reached = perExercise.values.filter { $0.score > 0 }.map(\.at).max()
-            return Scoreboard.Row(rank: 0, student: student, total: perExercise.values.reduce(0) { $0 + $1.score },
-                                  scores: perExercise.mapValues(\.score), reachedAt: reached)
-        }
-        rows.sort {
-            if $0.total != $1.total { return $0.total > $1.total }
-            if $0.reachedAt != $1.reachedAt { return ($0.reachedAt ?? .distantFuture) < ($1.reachedAt ?? .distantFuture) }
-            return $0.student < $1.student
-        }
-        for index in rows.indices {
-            let tied = index > 0 && rows[index].total == rows[index - 1].total && rows[index].reachedAt == rows[index - 1].reachedAt
-            rows[index].rank = tied ? rows[index - 1].rank : index + 1
-        }
-        return Scoreboard(course: courseId, exercises: definition.exerciseIDs, maxPoints: source.maxPoints, rows: rows)
-    }
 
     /// Submissions newest first, optionally of one student, exercise or id. Each filter has an
     /// index whose order is the submission id (`submission_by_student`, `submission_by_exercise`,

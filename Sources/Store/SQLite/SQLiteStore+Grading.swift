@@ -47,7 +47,7 @@ public struct SubmissionResult: Sendable, Hashable {
     public var countedScore: Int?
 }
 
-extension ClassroomStore {
+extension SQLiteStore {
     /// Where a job is, or nil if there is no such job.
     public func jobState(_ id: Int64) async throws(StoreError) -> GradingJobRecord.State? {
         try await read { db in try GradingJobRecord.fetchOne(db, key: id)?.state }

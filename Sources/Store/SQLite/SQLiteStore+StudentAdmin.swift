@@ -11,15 +11,7 @@ public struct StudentDetail: Sendable, Hashable {
     public var results: [SubmissionResult]
 }
 
-extension ClassroomStore {
-    /// Display names are shown, never parsed: any printable text up to 100 characters.
-    public static func validateDisplayName(_ name: String) throws(StoreError) {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        let printable = trimmed.unicodeScalars.allSatisfy { !CharacterSet.controlCharacters.contains($0) }
-        guard !trimmed.isEmpty, trimmed == name, name.count <= 100, printable else {
-            throw .invalid("a display name is 1 to 100 printable characters without leading or trailing spaces; got \"\(DisplayText.escaped(name))\"")
-        }
-    }
+extension SQLiteStore {
 
     /// Issues a new token to `name`; the old one stops working for every login from now on.
     public func reissueToken(student name: String, now: Date = Date()) async throws(StoreError) -> IssuedToken {

@@ -9,9 +9,7 @@ public struct AcceptedSubmission: Sendable, Hashable {
     public var job: GradingJobRecord
 }
 
-extension ClassroomStore {
-    /// The most a submission may hold: student programs are small, and the database keeps them all.
-    public static let maximumSubmissionBytes = 1 << 20
+extension SQLiteStore {
 
     /// Stores a submission and queues its grading job in one transaction, so an accepted
     /// submission is never lost and always graded.
@@ -22,8 +20,8 @@ extension ClassroomStore {
     public func submit(student name: String, exercise exerciseId: String, files: [String: Data], perMinute: Int? = nil,
                        now: Date = Date()) async throws(StoreError) -> AcceptedSubmission {
         let total = files.values.reduce(0) { $0 + $1.count }
-        guard total <= Self.maximumSubmissionBytes else {
-            throw .tooLarge(what: "the submission", bytes: total, limit: Self.maximumSubmissionBytes)
+        guard total <= ClassroomStore.maximumSubmissionBytes else {
+            throw .tooLarge(what: "the submission", bytes: total, limit: ClassroomStore.maximumSubmissionBytes)
         }
         guard !files.isEmpty else { throw .invalid("the submission holds no files") }
         return try await write { db in
@@ -75,7 +73,7 @@ extension ClassroomStore {
     }
 }
 
-extension ClassroomStore {
+extension SQLiteStore {
     /// The courses `student` is enrolled in, by id.
     public func courses(of student: String) async throws(StoreError) -> [String] {
         try await read { db in

@@ -19,7 +19,7 @@ public struct HistoricalResult: Sendable, Hashable {
     }
 }
 
-extension ClassroomStore {
+extension SQLiteStore {
     /// Records graded submissions as if they had been submitted and graded at their times, in
     /// one transaction, without files, scenario results or per-result events: the history a
     /// course has late in a workshop, for benchmarks and tests of how the server scales with it.

@@ -1,0 +1,147 @@
+import ArgumentParser
+import Catalog
+import Foundation
+import Store
+
+/// `classroom bench queue`: the job queue and the scoreboard on SQLite and on PostgreSQL, in one run.
+struct QueueBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue",
+        abstract: "Measure claim+finish of empty jobs and SCOREBOARD requests/s on SQLite and on PostgreSQL (prints figures).",
+        discussion: """
+            The queue without sandbox work: jobs are queued, then 1, 2, 4 and 8 claimers in this \
+            process claim each one and finish it with one scenario result, in the store's real \
+            transactions (lease, fenced finish, result event). SQLite (one file) and PostgreSQL \
+            (a fresh database created on --postgres and dropped afterwards) are measured in turn \
+            over several passes; each figure is the median. Then `classroom serve --workers 0` \
+            serves SCOREBOARD from each backend (a course with 5,000 graded submissions) to 50 \
+            clients. The baseline is SQLite with one claimer (and SQLite's SCOREBOARD rate). \
+            Build with -c release; target: ≥ 2,000 claim+finish/s on PostgreSQL with 8 claimers.
+            """)
+
+    @Option(help: "A PostgreSQL server, as postgres://user[:password]@host:port/database (default: $CLASSROOM_BENCH_POSTGRES, else $CLASSROOM_TEST_POSTGRES); a database of its own is created there and dropped.")
+    var postgres: String?
+
+    @Option(help: "Jobs claimed and finished at each number of claimers.")
+    var jobs: Int = 2000
+
+    @Option(parsing: .upToNextOption, help: "Numbers of concurrent claimers.")
+    var claimers: [Int] = [1, 2, 4, 8]
+
+    @Option(help: "Passes over the claimer counts; each figure is the median of its passes.")
+    var rounds: Int = 3
+
+    @Option(help: "Seconds of SCOREBOARD requests per backend.")
+    var seconds: Double = 3
+
+    @Option(help: "Concurrent SCOREBOARD clients.")
+    var clients: Int = 50
+
+    func validate() throws {
+        guard jobs >= 1, rounds >= 1, seconds > 0, clients >= 1, !claimers.isEmpty, claimers.allSatisfy({ $0 >= 1 }) else {
+            throw ValidationError("every figure must be positive")
+        }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let server = postgres ?? environment["CLASSROOM_BENCH_POSTGRES"] ?? environment["CLASSROOM_TEST_POSTGRES"] else {
+            throw CLIError("no PostgreSQL server to measure: pass --postgres postgres://user@host:port/database")
+        }
+        guard case let .postgres(serverURL) = try StoreLocation(server) else { throw CLIError("--postgres takes a postgres:// URL") }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classroom-queue-bench-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try ScaleCatalog.write(to: folder)
+        let catalog = try CatalogLoader(root: folder, parameterChecker: nil).load()
+
+        let name = "classroom_bench_\(getpid())"
+        try await PostgresStore.createDatabase(name, on: serverURL)
+        var databaseURL = serverURL
+        databaseURL.database = name
+        do {
+            let sqlitePath = folder.appendingPathComponent("bench.db").path
+            let backends: [(label: String, location: String)] = [("SQLite", sqlitePath), ("PostgreSQL", databaseURL.connectionString)]
+            var stores: [ClassroomStore] = []
+            for backend in backends {
+                let store = try await ClassroomStore.open(backend.location)
+                _ = try await store.load(catalog)
+                for student in ScaleCatalog.students { _ = try await store.addStudent(name: student, course: ScaleCatalog.course) }
+                stores.append(store)
+            }
+            var passes: [[[Double]]] = Array(repeating: Array(repeating: [], count: claimers.count), count: backends.count)
+            for _ in 0..<rounds {
+                for (column, count) in claimers.enumerated() {
+                    for (row, store) in stores.enumerated() {
+                        passes[row][column].append(try await Self.throughput(store: store, jobs: jobs, claimers: count))
+                    }
+                }
+            }
+            let rates = passes.map { $0.map { $0.sorted()[$0.count / 2] } }
+
+            var boards: [Double] = []
+            for (index, backend) in backends.enumerated() {
+                try await ScaleCatalog.seed(stores[index], from: 0, to: 5_000)
+                let child = try ServerProcess(database: backend.location, catalog: folder.path, watchers: 0)
+                defer { child.stop() }
+                _ = try Load.requests("SCOREBOARD \(ScaleCatalog.course)", clients: 1, seconds: 0.3, port: child.port)
+                boards.append(try Load.requests("SCOREBOARD \(ScaleCatalog.course)", clients: clients, seconds: seconds, port: child.port))
+                child.stop()
+            }
+            for store in stores { await store.close() }
+            report(backends: backends.map(\.label), rates: rates, boards: boards)
+        } catch {
+            try await PostgresStore.dropDatabase(name, on: serverURL)
+            throw error
+        }
+        try await PostgresStore.dropDatabase(name, on: serverURL)
+    }
+
+    /// Claim+finish per second: `jobs` queued, then `claimers` tasks drain the queue.
+    static func throughput(store: ClassroomStore, jobs: Int, claimers: Int) async throws -> Double {
+        for index in 0..<jobs {
+            _ = try await store.submit(student: ScaleCatalog.students[index % ScaleCatalog.students.count],
+                                       exercise: ScaleCatalog.exercises[index % ScaleCatalog.exercises.count],
+                                       files: ["echo_server.py": Data("# \(index)\n".utf8)])
+        }
+        let result = [ScenarioResultInput(name: "empty", plugin: "bench", passed: true, points: 1, maxPoints: 1, hidden: false, message: "", durationMs: 0)]
+        let clock = ContinuousClock()
+        let start = clock.now
+        let done = try await withThrowingTaskGroup(of: Int.self) { group in
+            for worker in 0..<claimers {
+                group.addTask {
+                    var count = 0
+                    while let claimed = try await store.claimJob(worker: "bench-\(getpid())-w\(worker)") {
+                        guard try await store.finishJob(claimed, results: result, isolation: "bench") != nil else {
+                            throw CLIError("a claim lost its lease during the benchmark")
+                        }
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = clock.now - start
+        guard done == jobs else { throw CLIError("\(done) of \(jobs) jobs were finished") }
+        return Double(done) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    private func report(backends: [String], rates: [[Double]], boards: [Double]) {
+        let base = rates[0][0]
+        print("queue benchmark: \(jobs) empty jobs claimed and finished (one scenario result each) per figure, claimers in one process, "
+              + "\(ProcessInfo.processInfo.activeProcessorCount) cores; median of \(rounds) passes taken in turn")
+        var table = TextTable()
+        table.header = ["BACKEND"] + claimers.flatMap { ["\($0) CLAIMERS/s", "×"] }
+        for (row, label) in backends.enumerated() {
+            table.add([label] + rates[row].flatMap { [String(format: "%.0f", $0), String(format: "%.2f", $0 / base)] })
+        }
+        print(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+        print("  × is against SQLite with \(claimers[0]) claimer\(claimers[0] == 1 ? "" : "s") (higher is faster); target ≥ 2,000/s on PostgreSQL with 8.")
+        print("SCOREBOARD from `classroom serve --workers 0`: \(clients) clients for \(seconds) s, a course with 5,000 graded submissions")
+        var boardTable = TextTable("BACKEND", "SCOREBOARD/s", "×")
+        for (index, label) in backends.enumerated() {
+            boardTable.add(label, String(format: "%.0f", boards[index]), String(format: "%.2f", boards[index] / boards[0]))
+        }
+        print(boardTable.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+    }
+}
