@@ -6,5 +6,5 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure performance and print figures (build with -c release).",
-        subcommands: [GradingBenchmark.self, ServerBenchmark.self, HistoryBenchmark.self, ScoreboardBenchmark.self])
+        subcommands: [GradingBenchmark.self, ServerBenchmark.self, HistoryBenchmark.self, ScoreboardBenchmark.self, WebBenchmark.self])
 }
