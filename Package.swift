@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Parses and validates courses/ and exercises/; knows nothing of databases.
@@ -60,12 +61,19 @@ let package = Package(
         .target(name: "Events", dependencies: ["Store", "Grading"], swiftSettings: strict),
         // The line-protocol TCP server (SwiftNIO), run with the grading pool in a ServiceGroup.
         .target(name: "Server", dependencies: [
-            "Catalog", "Store", "Grading", "Events",
+            "Catalog", "Store", "Grading", "Events", "Web",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], exclude: ["PROTOCOL.md"], swiftSettings: strict),
+        // The projector board and the instructor's pages over HTTP (Hummingbird), beside the line server.
+        .target(name: "Web", dependencies: [
+            "Catalog", "Store", "Events",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], exclude: ["README.md"], swiftSettings: strict),
         // The student's side of the protocol.
         .target(name: "Client", swiftSettings: strict),
         // Histories of concurrent operations and the linearizability checker (Foundation only).
@@ -76,7 +84,7 @@ let package = Package(
         .target(name: "Faults", exclude: ["README.md"], swiftSettings: strict),
         // Commands for instructors and students.
         .target(name: "ClassroomCLI", dependencies: [
-            "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Client", "History", "ClusterPlugin",
+            "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Web", "Client", "History", "ClusterPlugin",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "classroom", dependencies: ["ClassroomCLI"], swiftSettings: strict),
@@ -92,6 +100,8 @@ let package = Package(
                                                         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                         .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "Store", "Catalog", "TestSupport", "classroom"], swiftSettings: strict),
+        .testTarget(name: "WebTests", dependencies: ["Web", "Server", "Grading", "Store", "Catalog", "TestSupport",
+                                                     .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(name: "ConsistencyTests", dependencies: ["Consistency"], swiftSettings: strict),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", "classroom"], exclude: ["Data"], swiftSettings: strict),
         .testTarget(name: "FaultsTests", dependencies: ["Faults"], swiftSettings: strict),

@@ -18,6 +18,7 @@ public struct ClassroomCommand: AsyncParsableCommand {
             CourseCommand.self,
             ExerciseCommand.self,
             StudentCommand.self,
+            InstructorCommand.self,
             SubmissionCommand.self,
             ExportCommand.self,
             ServeCommand.self,

@@ -4,6 +4,7 @@ import Grading
 import Logging
 import ServiceLifecycle
 import Store
+import Web
 
 /// The grading pool as a service: on graceful shutdown it stops claiming jobs and gives the
 /// ones running `drainSeconds` to finish; those still running then are handed back to the
@@ -43,10 +44,12 @@ public struct ClassroomServer: Sendable {
     public let lineServer: LineServer
     public let pool: GradingPool
     public let feed: EventFeed
+    /// The web pages, when asked for (`serve --http PORT`).
+    public let web: WebServer?
     public let group: ServiceGroup
 
     public init(store: ClassroomStore, grader: Grader, configuration: ServerConfiguration, workers: Int,
-                lease: LeaseTerms = LeaseTerms(), logger: Logger) {
+                lease: LeaseTerms = LeaseTerms(), web: WebConfiguration? = nil, logger: Logger) {
         let hub = EventHub()
         let scoreboards = ScoreboardCache(store: store)
         let catalog = CatalogCache(store: store)
@@ -63,6 +66,14 @@ public struct ClassroomServer: Sendable {
         if workers > 0 { services.append(.init(service: GradingService(pool: pool))) }
         services.append(.init(service: EventFeedService(feed: feed)))
         services.append(.init(service: lineServer))
+        if let web {
+            let server = WebServer(context: WebContext(store: store, hub: hub, scoreboards: scoreboards, catalog: catalog),
+                                   configuration: web, logger: logger)
+            services.append(.init(service: server))
+            self.web = server
+        } else {
+            self.web = nil
+        }
         self.group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],

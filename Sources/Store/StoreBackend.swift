@@ -130,6 +130,15 @@ public protocol StoreBackend: Sendable {
     /// The graders holding or having held jobs, with their running jobs and last lease renewal.
     func gradingMachines(now: Date) async throws(StoreError) -> [GradingMachine]
 
+    /// Sets `name`'s instructor token hash, adding the instructor if new.
+    func setInstructor(name: String, tokenHash: String, now: Date) async throws(StoreError)
+
+    /// The stored hash of instructor `name`'s token, or nil if there is no such instructor.
+    func instructorTokenHash(name: String) async throws(StoreError) -> String?
+
+    /// Every instructor's name, in order.
+    func instructors() async throws(StoreError) -> [String]
+
     /// Every row of every table (``StoreSchema/columns``), in one consistent read.
     func exportTables() async throws(StoreError) -> [StoreTable]
 

@@ -32,10 +32,11 @@ public enum StoreSchema {
         ("event", [("id", .integer), ("at", .date), ("kind", .text), ("payload", .text)]),
         ("deadlineExtension", [("studentId", .integer), ("exerciseId", .text), ("until", .date), ("grantedAt", .date)]),
         ("gradingMachine", [("name", .text), ("workers", .integer), ("startedAt", .date), ("lastHeartbeat", .date)]),
+        ("instructor", [("id", .integer), ("name", .text), ("tokenHash", .text), ("createdAt", .date)]),
     ]
 
     /// Tables whose `id` the database hands out (a PostgreSQL sequence to move past copied rows).
-    public static let generatedIDs = ["student", "submission", "gradingJob", "event"]
+    public static let generatedIDs = ["student", "submission", "gradingJob", "event", "instructor"]
 }
 
 /// One value of a row, whichever backend it came from.

@@ -111,7 +111,10 @@ final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
 
-    init(database: String, catalog: String, watchers: Int, workers: Int? = 0) throws {
+    /// The web pages' port, when started with `http: true`.
+    let httpPort: Int?
+
+    init(database: String, catalog: String, watchers: Int, workers: Int? = 0, http: Bool = false) throws {
         let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -121,10 +124,12 @@ final class ServerProcess: @unchecked Sendable {
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(probe, $0, &length) } }
         port = Int(UInt16(bigEndian: address.sin_port))
         close(probe)
+        httpPort = http ? port + 1 : nil
 
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = ["serve", "--db", database, "--catalog", catalog, "--port", String(port),
                              "--max-connections-per-address", String(watchers + 200)] + (workers.map { ["--workers", String($0)] } ?? [])
+            + (httpPort.map { ["--http", String($0)] } ?? [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -30,7 +30,7 @@ struct GradesExport: AsyncParsableCommand {
     func run() async throws {
         let book = try await database.openExisting().gradebook(course: course)
         let data = switch format {
-        case .csv: Data(Self.csv(book).utf8)
+        case .csv: Data(book.csv.utf8)
         case .json: try Self.json(book)
         }
         guard let out else {
@@ -41,19 +41,6 @@ struct GradesExport: AsyncParsableCommand {
             throw CLIError("cannot write \(out): \(error.localizedDescription)")
         }
         print("Wrote the grades of \(book.rows.count) student\(book.rows.count == 1 ? "" : "s") on \(book.exercises.count) exercises to \(out).")
-    }
-
-    static func csv(_ book: Gradebook) -> String {
-        var writer = CSVWriter()
-        writer.row(["student", "display_name", "email"] + book.exercises.flatMap { [$0, "\($0)_late"] } + ["total"])
-        for row in book.rows {
-            let cells = book.exercises.flatMap { id -> [String] in
-                guard let cell = row.cells[id] else { return ["", ""] }
-                return [String(cell.score), cell.isLate ? "yes" : "no"]
-            }
-            writer.row([row.student.name, row.student.displayName ?? "", row.student.email ?? ""] + cells + [String(row.total)])
-        }
-        return writer.text
     }
 
     /// The JSON form: exercises in course order, and per student a score for each, in that order.

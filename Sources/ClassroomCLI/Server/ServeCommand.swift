@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import Server
 import Store
+import Web
 
 /// `classroom serve`: the grading pool and the line-protocol server in one process.
 struct ServeCommand: AsyncParsableCommand {
@@ -34,6 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Concurrent grading jobs (default: the number of cores; 0: grade elsewhere with `classroom grader run`).")
     var workers: Int = GradingPool.defaultWorkers
 
+    @Option(name: .customLong("http"), help: ArgumentHelp("Also serve the web pages (projector board, instructor pages) on this port, on the same --host (0: any free port).", valueName: "port"))
+    var httpPort: Int?
+
     @Option(help: "Seconds a silent connection may stay open.")
     var idleTimeout: Int = 600
 
@@ -45,6 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        if let httpPort, !(0...65535).contains(httpPort) { throw ValidationError("--http must be between 0 and 65535") }
         guard workers >= 0 else { throw ValidationError("--workers must be 0 or more") }
         guard maxConnections >= 1, maxConnectionsPerAddress >= 1 else { throw ValidationError("connection limits must be at least 1") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second") }
@@ -68,7 +73,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
         configuration.maxConnections = maxConnections
         let server = ClassroomServer(store: store, grader: try grading.grader(registry: registry), configuration: configuration,
-                                     workers: workers, lease: grading.leaseTerms, logger: logger)
+                                     workers: workers, lease: grading.leaseTerms,
+                                     web: httpPort.map { WebConfiguration(host: self.host, port: $0) }, logger: logger)
         let lineServer = server.lineServer
         let banner = "Classroom is serving \(store.path) on \(host):%d with \(workers) grading workers. Try: nc \(host) %d"
         let host = host
@@ -77,6 +83,13 @@ struct ServeCommand: AsyncParsableCommand {
             print(String(format: banner, bound, bound))
             print(ServeAddress.advice(host: host, port: bound))
             fflush(nil)  // a supervisor reading our output through a pipe needs the port now
+        }
+        if let web = server.web {
+            Task {
+                let bound = await web.listeningPort()
+                print("The web pages are at http://\(host):\(bound)/ (the projector board: /courses/COURSE/board).")
+                fflush(nil)
+            }
         }
         do {
             try await server.group.run()

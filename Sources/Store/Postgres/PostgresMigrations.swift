@@ -63,6 +63,9 @@ enum PostgresMigrations {
             CREATE TABLE gradingMachine (name text PRIMARY KEY, workers bigint NOT NULL, startedAt timestamptz NOT NULL,
                 lastHeartbeat timestamptz NOT NULL);
             """),
+        ("v6: instructors", """
+            CREATE TABLE instructor (id bigserial PRIMARY KEY, name text NOT NULL UNIQUE, tokenHash text NOT NULL, createdAt timestamptz NOT NULL);
+            """),
     ]
 
     /// Brings the schema up to date (with `migrate`) or checks that it is, under an advisory

@@ -177,6 +177,16 @@ enum Migrations {
                 t.column("lastHeartbeat", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v6: instructors") { db in
+            // Instructors log in to the web pages; like students' tokens, theirs are stored
+            // only as hashes.
+            try db.create(table: "instructor") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique()
+                t.column("tokenHash", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }
