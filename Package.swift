@@ -45,10 +45,11 @@ let package = Package(
         .target(name: "ConcurrencyPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/concurrency", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "ProcessPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/process", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "PythonTestsPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/python-tests", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "MaelstromPlugin", dependencies: ["PluginKit", "Catalog", "Maelstrom"], path: "grader/maelstrom", exclude: ["README.md"], swiftSettings: strict),
         // Grading: plugin registry, the grader, the job pool and scoring.
         .target(name: "Grading", dependencies: [
             "Catalog", "Store", "Sandbox", "PluginKit",
-            "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin", "ProcessPlugin", "PythonTestsPlugin",
+            "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin", "ProcessPlugin", "PythonTestsPlugin", "MaelstromPlugin",
         ], swiftSettings: strict),
         // Live events: grading results and the store's event log, fanned out to subscribers.
         .target(name: "Events", dependencies: ["Store", "Grading"], swiftSettings: strict),
@@ -66,9 +67,11 @@ let package = Package(
         .target(name: "History", exclude: ["README.md"], swiftSettings: strict),
         // Checkers of transactional (Elle-style dependency cycles) and replicated-log histories.
         .target(name: "Consistency", exclude: ["README.md"], swiftSettings: strict),
+        // Maelstrom's workloads run unchanged: N confined nodes, the network, clients, services, checkers.
+        .target(name: "Maelstrom", dependencies: ["Sandbox", "History", "Consistency"], swiftSettings: strict),
         // Commands for instructors and students.
         .target(name: "ClassroomCLI", dependencies: [
-            "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Client", "History",
+            "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Client", "History", "Maelstrom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "classroom", dependencies: ["ClassroomCLI"], swiftSettings: strict),
@@ -86,6 +89,7 @@ let package = Package(
         .testTarget(name: "GradingTests", dependencies: ["Grading", "Store", "Catalog", "TestSupport", "classroom"], swiftSettings: strict),
         .testTarget(name: "ConsistencyTests", dependencies: ["Consistency"], swiftSettings: strict),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", "classroom"], exclude: ["Data"], swiftSettings: strict),
+        .testTarget(name: "MaelstromTests", dependencies: ["Maelstrom", "TestSupport"], exclude: ["Nodes"], swiftSettings: strict),
         .testTarget(name: "NetworkPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin"], swiftSettings: strict),
     ]
 )

@@ -32,6 +32,7 @@ public struct ClassroomCommand: AsyncParsableCommand {
             SandboxCommand.self,
             BenchCommand.self,
             HistoryCommand.self,
+            MaelstromCommand.self,
         ])
 
     /// The release this build is, as `classroom --version` prints it.

@@ -1,4 +1,5 @@
 import ConcurrencyPlugin
+import MaelstromPlugin
 import PluginKit
 import ProcessPlugin
 import PythonTestsPlugin
@@ -14,6 +15,7 @@ enum BuiltInPlugins {
             ConcurrencyPlugin(),
             ProcessPlugin(),
             PythonTestsPlugin(),
+            MaelstromPlugin(),
         ]
     }
 }

@@ -6,5 +6,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure performance and print figures (build with -c release).",
-        subcommands: [GradingBenchmark.self, ServerBenchmark.self, HistoryBenchmark.self, ScoreboardBenchmark.self])
+        subcommands: [GradingBenchmark.self, ServerBenchmark.self, HistoryBenchmark.self, ScoreboardBenchmark.self,
+                       MaelstromBenchmark.self])
 }
