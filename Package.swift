@@ -68,7 +68,8 @@ let package = Package(
         // Checkers of transactional (Elle-style dependency cycles) and replicated-log histories.
         .target(name: "Consistency", exclude: ["README.md"], swiftSettings: strict),
         // Maelstrom's workloads run unchanged: N confined nodes, the network, clients, services, checkers.
-        .target(name: "Maelstrom", dependencies: ["Sandbox", "History", "Consistency"], swiftSettings: strict),
+        .target(name: "CMaelstrom", cSettings: [.treatAllWarnings(as: .error)]),
+        .target(name: "Maelstrom", dependencies: ["CMaelstrom", "Sandbox", "History", "Consistency"], swiftSettings: strict),
         // Commands for instructors and students.
         .target(name: "ClassroomCLI", dependencies: [
             "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Client", "History", "Maelstrom",

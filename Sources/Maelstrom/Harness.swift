@@ -13,11 +13,21 @@ public struct HarnessError: Error, Sendable, CustomStringConvertible {
 
 /// Where the nodes' files come from.
 public enum NodeFiles: Sendable {
-    /// These files (relative path → contents) are written into each node's own working
-    /// directory `/box/n0`, `/box/n1`, …
-    case perNode([String: Data])
+    /// These files are written into each node's own working directory `/box/n0`, `/box/n1`, …
+    case perNode(ProgramFiles)
     /// The files are already in the cell's work dir, which every node shares.
     case shared
+}
+
+/// The files of a node program: contents by relative path, and which are executable.
+public struct ProgramFiles: Sendable {
+    public var contents: [String: Data]
+    public var executable: Set<String>
+
+    public init(contents: [String: Data] = [:], executable: Set<String> = []) {
+        self.contents = contents
+        self.executable = executable
+    }
 }
 
 /// Runs one Maelstrom test: N nodes confined in a cell, the network, the clients, the checker.
@@ -29,7 +39,8 @@ public enum MaelstromHarness {
                            log: (@Sendable (String) -> Void)? = nil) async throws(HarnessError) -> MaelstromResult {
         let problems = options.problems()
         guard problems.isEmpty else { throw HarnessError(problems.joined(separator: "; ")) }
-        if case .perNode(let contents) = files {
+        if case .perNode(let program) = files {
+            let contents = program.contents
             for i in 0..<options.nodeCount {
                 for (path, data) in contents.sorted(by: { $0.key < $1.key }) {
                     do { try cell.writeFile("n\(i)/\(path)", contents: data) } catch {
@@ -44,7 +55,12 @@ public enum MaelstromHarness {
             }
         }
         let perNode: Bool
-        if case .perNode = files { perNode = true } else { perNode = false }
+        if case .perNode(let program) = files {
+            perNode = true
+            if !program.executable.isEmpty { try await markExecutable(program.executable.sorted(), nodes: options.nodeCount, in: cell) }
+        } else {
+            perNode = false
+        }
         let limits = nodeLimits(options, base: cell.policy.limits)
         let launcher = NodeLauncher(cell: cell, command: options.command, perNode: perNode, limits: limits)
 
@@ -87,14 +103,28 @@ public enum MaelstromHarness {
                                     peakMemoryBytes: peak)
     }
 
+    /// Files keep their mode bits only through the cell's directory copy; one `chmod` in the
+    /// cell restores the executable ones in every node's copy (a shebang program needs it).
+    static func markExecutable(_ paths: [String], nodes: Int, in cell: Cell) async throws(HarnessError) {
+        let targets = (0..<nodes).flatMap { i in paths.map { "n\(i)/\($0)" } }
+        do {
+            let result = try await cell.spawn("/bin/chmod", arguments: ["+x", "--"] + targets).result()
+            guard result.exitCode == 0 else { throw HarnessError("chmod in the cell failed: \(result.stderr.text)") }
+        } catch let error as HarnessError {
+            throw error
+        } catch {
+            throw HarnessError("cannot mark the program executable: \(error)")
+        }
+    }
+
     /// Opens a cell sized for the test, runs it, closes the cell.
     public static func run(options: MaelstromOptions, directory: String?, isolation: IsolationMode = .confined,
                            log: (@Sendable (String) -> Void)? = nil) async throws(HarnessError) -> MaelstromResult {
-        let files: [String: Data]
-        do { files = try directory.map { try collectFiles($0) } ?? [:] } catch {
+        let files: ProgramFiles
+        do { files = try directory.map { try collectFiles($0) } ?? ProgramFiles() } catch {
             throw HarnessError("cannot read the program's folder: \(error)")
         }
-        let size = files.values.reduce(0) { $0 + $1.count }
+        let size = files.contents.values.reduce(0) { $0 + $1.count }
         let limits = cellLimits(options, filesBytes: size)
         let cell: Cell
         do {
@@ -133,12 +163,12 @@ public enum MaelstromHarness {
     }
 
     /// The regular files beneath `directory` (symlinks skipped), by relative path.
-    public static func collectFiles(_ directory: String, limit: Int = 32 << 20) throws -> [String: Data] {
+    public static func collectFiles(_ directory: String, limit: Int = 32 << 20) throws -> ProgramFiles {
         let root = URL(fileURLWithPath: directory).standardizedFileURL
         let fm = FileManager.default
-        var out: [String: Data] = [:]
+        var out = ProgramFiles()
         var total = 0
-        guard let walker = fm.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey]) else {
+        guard let walker = fm.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey, .isSymbolicLinkKey, .isExecutableKey]) else {
             throw HarnessError("\(directory) is not a readable folder")
         }
         for case let url as URL in walker {
@@ -151,7 +181,8 @@ public enum MaelstromHarness {
             total += data.count
             if total > limit { throw HarnessError("the folder \(directory) holds more than \(limit >> 20) MiB") }
             let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
-            out[relative] = data
+            out.contents[relative] = data
+            if fm.isExecutableFile(atPath: url.path) { out.executable.insert(relative) }
         }
         return out
     }
@@ -175,8 +206,8 @@ final class NodeLauncher: Sendable {
 
     func start(node: Int) async -> Result<NodeHandles, SandboxError> {
         var input: [Int32] = [-1, -1], output: [Int32] = [-1, -1]
-        guard pipe2(&input, O_CLOEXEC) == 0 else { return .failure(.spawnFailed("pipe: \(String(cString: strerror(errno)))")) }
-        guard pipe2(&output, O_CLOEXEC) == 0 else {
+        guard makePipe(&input) else { return .failure(.spawnFailed("pipe: \(String(cString: strerror(errno)))")) }
+        guard makePipe(&output) else {
             close(input[0]); close(input[1])
             return .failure(.spawnFailed("pipe: \(String(cString: strerror(errno)))"))
         }
@@ -197,4 +228,11 @@ final class NodeLauncher: Sendable {
             return .failure(error)
         }
     }
+}
+
+/// A pipe whose ends are closed on exec (glibc's pipe2 is not visible to Swift here).
+func makePipe(_ ends: inout [Int32]) -> Bool {
+    guard pipe(&ends) == 0 else { return false }
+    for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    return true
 }

@@ -137,7 +137,7 @@ struct JSONParser {
     }
 
     mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
-        let n = word.utf8CodeUnitsCount
+        let n = word.utf8CodeUnitCount
         guard index + n <= bytes.count else { throw error("unexpected end of line") }
         let p = word.utf8Start
         for i in 0..<n where bytes[index + i] != p[i] { throw error("unknown word") }

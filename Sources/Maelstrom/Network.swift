@@ -1,3 +1,4 @@
+internal import CMaelstrom
 import Foundation
 import Sandbox
 #if canImport(Glibc)
@@ -23,7 +24,9 @@ final class Inbox: @unchecked Sendable {
 
     init() {
         var ends: [Int32] = [-1, -1]
-        if pipe2(&ends, O_CLOEXEC | O_NONBLOCK) != 0 { ends = [-1, -1] }
+        if makePipe(&ends) {
+            for fd in ends { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+        }
         wakeRead = ends[0]
         wakeWrite = ends[1]
     }
@@ -209,8 +212,7 @@ final class Network {
             }
             // ppoll: a timer to the microsecond, so deliveries are not late by a millisecond's rounding.
             let wait = max(0, min(1, nextWake() - monotonicNow()))
-            var timeout = timespec(tv_sec: Int(wait), tv_nsec: Int((wait - wait.rounded(.down)) * 1e9))
-            let rc = ppoll(&fds, nfds_t(fds.count), &timeout, nil)
+            let rc = cm_poll_ns(&fds, UInt(fds.count), Int64(wait * 1e9))
             if rc <= 0 { continue }
             for (k, p) in fds.enumerated() where p.revents != 0 {
                 let owner = owners[k]
@@ -219,6 +221,12 @@ final class Network {
             }
         }
         finishOutstanding()
+        for i in nodes.indices {
+            guard let h = nodes[i].handles else { continue }
+            close(h.stdin)
+            close(h.stdout)
+            nodes[i].handles = nil
+        }
         net.finish(operations: history.count)
         return NetworkReport(history: history, net: net, problems: problems, faults: faults, processes: processes,
                              lateReplies: lateReplies, crashed: crashed, clientSeconds: max(0, monotonicNow() - t0),
@@ -545,7 +553,7 @@ final class Network {
     private func parseBody(_ bytes: [UInt8]) -> [String: JSONValue]? {
         bytes.withUnsafeBufferPointer { buf -> [String: JSONValue]? in
             let line = UnsafeBufferPointer(rebasing: buf[0..<(buf.count - (buf.last == 10 ? 1 : 0))])
-            do {
+            do throws(JSONSyntaxError) {
                 return try JSONParser.parse(line)["body"]?.objectValue
             } catch {
                 // The envelope was validated when the node wrote it; this would be the harness's bug.

@@ -1,3 +1,4 @@
+import Consistency
 import Foundation
 
 /// The workloads the harness plays, by Maelstrom's names.
@@ -168,8 +169,9 @@ public struct MaelstromOptions: Sendable, Codable, Hashable {
         if let keyCount, keyCount < 1 { out.append("--key-count must be at least 1") }
         if maxTxnLength < 1 { out.append("--max-txn-length must be at least 1") }
         if maxWritesPerKey < 1 { out.append("--max-writes-per-key must be at least 1") }
-        if workload == .linKV, threads % (2 * 1) != 0 {
-            // Maelstrom runs each key with 2 threads; an odd count leaves one idle.
+        let known = ConsistencyModel.allCases.map(\.rawValue)
+        for model in consistencyModels where !known.contains(model) {
+            out.append("unknown consistency model '\(model)'; choose from \(known.joined(separator: ", "))")
         }
         return out
     }

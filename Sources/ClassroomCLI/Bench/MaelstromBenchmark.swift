@@ -88,7 +88,7 @@ struct MaelstromBenchmark: AsyncParsableCommand {
         let gg = try await Self.run(glomers, url.deletingLastPathComponent().path, isolation)
         let wall = Date().timeIntervalSince(wallStart)
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         print("  Gossip Glomers 3d: --node-count 25 --time-limit \(Int(broadcastSeconds)) --rate 100 --latency 100 on \(url.lastPathComponent):")
         print("    verdict \(gg.valid.rawValue); \(gg.stats.count) operations; "
               + String(format: "%.2f server messages per op", gg.net.servers.msgsPerOp ?? 0))
@@ -102,7 +102,7 @@ struct MaelstromBenchmark: AsyncParsableCommand {
     enum IsolationModeChoice { case confined, unconfined }
 
     static func run(_ options: MaelstromOptions, _ folder: String, _ isolation: IsolationModeChoice) async throws -> MaelstromResult {
-        do {
+        do throws(HarnessError) {
             return try await MaelstromHarness.run(options: options, directory: folder,
                                                   isolation: isolation == .confined ? .confined : .unconfinedDevelopment)
         } catch {

@@ -104,12 +104,13 @@ struct MaelstromTestCommand: AsyncParsableCommand {
         o.command = command
         let problems = o.problems()
         guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "; ")) }
-        let quiet = json
+        var progress: (@Sendable (String) -> Void)?
+        if !json { progress = Self.say }
         let result: MaelstromResult
-        do {
+        do throws(HarnessError) {
             result = try await MaelstromHarness.run(options: o, directory: folder,
                                                     isolation: unconfined ? .unconfinedDevelopment : .confined,
-                                                    log: quiet ? nil : { line in print(line) })
+                                                    log: progress)
         } catch {
             FileHandle.standardError.write(Data("classroom maelstrom: \(error.description)\n".utf8))
             throw ExitCode(2)
@@ -139,6 +140,8 @@ struct MaelstromTestCommand: AsyncParsableCommand {
         case .unknown: throw ExitCode(2)
         }
     }
+
+    @Sendable static func say(_ line: String) { print(line) }
 
     /// The folder to copy and the command as a node runs it in its copy: arguments naming files
     /// inside the folder become paths relative to it.
