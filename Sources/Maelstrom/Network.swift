@@ -623,8 +623,15 @@ final class Network {
             protocolError(i, "\(nodes[i].id) wrote a line on stdout that is not a message (\(error.description)): \(text)")
             return
         }
-        guard envelope.src.elementsEqual(nodeIDs[i].utf8) else {
-            protocolError(i, "\(nodes[i].id) sent a message whose src is \(envelope.srcText), not \(nodes[i].id)")
+        // As in Maelstrom, any known src goes (a node may forward a client's request as the
+        // client); latency, partitions and counts follow the names in the envelope.
+        let src: Endpoint
+        if envelope.src.elementsEqual(nodeIDs[i].utf8) {
+            src = .node(i)
+        } else if let named = resolve(envelope.src) {
+            src = named
+        } else {
+            protocolError(i, "\(nodes[i].id) sent a message whose src is \(envelope.srcText), which is no node, client or service of this test")
             return
         }
         guard let dest = resolve(envelope.dest) else {
@@ -639,7 +646,7 @@ final class Network {
         var b = takeBuffer()
         b.append(contentsOf: bytes)
         b.append(10)
-        route(src: .node(i), dest: dest, bytes: b, now: now)
+        route(src: src, dest: dest, bytes: b, now: now)
     }
 
     private func resolve(_ name: UnsafeBufferPointer<UInt8>) -> Endpoint? {
