@@ -65,11 +65,13 @@ let package = Package(
         .target(name: "Client", swiftSettings: strict),
         // Histories of concurrent operations and the linearizability checker (Foundation only).
         .target(name: "History", exclude: ["README.md"], swiftSettings: strict),
+        // A seeded, deterministic model of a broken network: latencies, losses, partitions, fault schedules (Foundation only).
+        .target(name: "Faults", exclude: ["README.md"], swiftSettings: strict),
         // Checkers of transactional (Elle-style dependency cycles) and replicated-log histories.
         .target(name: "Consistency", exclude: ["README.md"], swiftSettings: strict),
         // Maelstrom's workloads run unchanged: N confined nodes, the network, clients, services, checkers.
         .target(name: "CMaelstrom", cSettings: [.treatAllWarnings(as: .error)]),
-        .target(name: "Maelstrom", dependencies: ["CMaelstrom", "Sandbox", "History", "Consistency"], swiftSettings: strict),
+        .target(name: "Maelstrom", dependencies: ["CMaelstrom", "Sandbox", "History", "Consistency", "Faults"], swiftSettings: strict),
         // Commands for instructors and students.
         .target(name: "ClassroomCLI", dependencies: [
             "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Client", "History", "Maelstrom",
@@ -90,6 +92,7 @@ let package = Package(
         .testTarget(name: "GradingTests", dependencies: ["Grading", "Store", "Catalog", "TestSupport", "classroom"], swiftSettings: strict),
         .testTarget(name: "ConsistencyTests", dependencies: ["Consistency"], swiftSettings: strict),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", "classroom"], exclude: ["Data"], swiftSettings: strict),
+        .testTarget(name: "FaultsTests", dependencies: ["Faults"], swiftSettings: strict),
         .testTarget(name: "MaelstromTests", dependencies: ["Maelstrom", "TestSupport"], exclude: ["Nodes"], swiftSettings: strict),
         .testTarget(name: "NetworkPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin"], swiftSettings: strict),
     ]
