@@ -1,3 +1,4 @@
+import Faults
 import Foundation
 
 /// `broadcast`: unique integers broadcast to any node must reach every node's reads.

@@ -1,3 +1,4 @@
+import Faults
 import Foundation
 
 /// `g-counter` (deltas 0…4) and `pn-counter` (−5…4): every final read must equal the sum of

@@ -1,3 +1,4 @@
+import Faults
 import Foundation
 
 /// `echo`: every reply must carry back the text sent.

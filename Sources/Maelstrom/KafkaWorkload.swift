@@ -1,3 +1,4 @@
+import Faults
 import Foundation
 
 /// `kafka`: append-only logs by key (`send`), read from an offset (`poll`), with committed

@@ -1,4 +1,5 @@
 internal import CMaelstrom
+import Faults
 import Foundation
 import Sandbox
 #if canImport(Glibc)
@@ -124,10 +125,12 @@ final class Network {
     private enum Phase: Equatable { case setup, running, draining, recovering(until: Double), final, done }
 
     private enum Fault {
-        case partition(PartitionShape), kill(Int), pause(Int), drop, duplicate
+        case partition(MaelstromPartition), kill(Int), pause(Int), drop, duplicate
     }
 
     private let options: MaelstromOptions
+    /// Delay between two servers, from `--latency` and `--latency-dist`.
+    private let latency: Latency
     private let workload: any Workload
     private var rng: SeededRandom
     private var nodes: [NodeSlot]
@@ -168,6 +171,7 @@ final class Network {
          log: (@Sendable (String) -> Void)?) {
         self.options = options
         self.workload = makeWorkload(options)
+        self.latency = options.latencyDistribution.latency(mean: options.latency / 1000)
         self.rng = SeededRandom(seed: options.seed)
         self.nodeIDs = (0..<options.nodeCount).map { "n\($0)" }
         self.nodes = nodeIDs.map { NodeSlot(id: $0) }
@@ -494,11 +498,11 @@ final class Network {
     private func route(src: Endpoint, dest: Endpoint, bytes: [UInt8], now: Double) {
         let clientLink = src.isClient || dest.isClient
         net.sent(clientLink: clientLink)
-        let delay = clientLink ? 0 : options.latencyDistribution.sample(mean: options.latency / 1000, &rng)
+        let delay = clientLink ? 0 : latency.sample(&rng)
         if !clientLink, duplicating, case .node = src, case .node = dest, rng.unit() < 0.5 {
             net.all.sendCount += 1
             net.servers.sendCount += 1
-            let again = options.latencyDistribution.sample(mean: options.latency / 1000, &rng)
+            let again = latency.sample(&rng)
             var copy = takeBuffer()
             copy.append(contentsOf: bytes)
             heap.push(now + again, .deliver(src: src, dest: dest, bytes: copy))
@@ -746,10 +750,11 @@ final class Network {
         let words: String
         switch kind {
         case .partition:
-            let shape = PartitionShape.allCases.randomElement(using: &rng)!
-            cut = shape.grudge(nodes: n, &rng)
+            let shape = MaelstromPartition.usable(nodes: n).randomElement(using: &rng)!
+            let drawn = shape.grudge(nodes: nodeIDs, &rng)
+            cut = drawn.cut
             fault = .partition(shape)
-            words = "partition (\(shape.rawValue)): " + describeCut()
+            words = "partition (\(shape.rawValue)): \(drawn.partition)"
         case .kill:
             let victim = rng.below(n)
             guard let h = nodes[victim].handles else { return }
@@ -777,16 +782,6 @@ final class Network {
         activeFault = fault
         faults.append(FaultEvent(time: now - t0, started: true, description: words))
         log?("nemesis: \(words)")
-    }
-
-    private func describeCut() -> String {
-        let n = options.nodeCount
-        var isolated: [String] = []
-        for a in 0..<n {
-            let unreachable = (0..<n).filter { cut[a][$0] }.map { nodeIDs[$0] }
-            if !unreachable.isEmpty { isolated.append("\(nodeIDs[a]) cannot reach \(unreachable.joined(separator: " "))") }
-        }
-        return isolated.joined(separator: "; ")
     }
 
     private func stopFault(_ now: Double) {

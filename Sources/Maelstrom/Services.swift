@@ -1,3 +1,4 @@
+import Faults
 import Foundation
 
 /// A service Maelstrom provides as a network node (`lin-kv`, `seq-kv`, `lww-kv`, `lin-tso`).

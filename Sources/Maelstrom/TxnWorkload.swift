@@ -1,3 +1,4 @@
+import Faults
 import Foundation
 
 /// `txn-rw-register` and `txn-list-append`: transactions of reads and writes (or appends) on

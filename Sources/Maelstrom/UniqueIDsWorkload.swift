@@ -1,3 +1,4 @@
+import Faults
 import Foundation
 
 /// `unique-ids`: no two acknowledged `generate` calls may return equal ids.

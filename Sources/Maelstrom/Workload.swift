@@ -1,3 +1,4 @@
+import Faults
 import Foundation
 
 /// A checker's verdict, as Maelstrom's `:valid?` (true, false or :unknown).
