@@ -93,7 +93,7 @@ let package = Package(
         .testTarget(name: "ConsistencyTests", dependencies: ["Consistency"], swiftSettings: strict),
         .testTarget(name: "HistoryTests", dependencies: ["History", "TestSupport", "classroom"], exclude: ["Data"], swiftSettings: strict),
         .testTarget(name: "FaultsTests", dependencies: ["Faults"], swiftSettings: strict),
-        .testTarget(name: "MaelstromTests", dependencies: ["Maelstrom", "TestSupport"], exclude: ["Nodes"], swiftSettings: strict),
+        .testTarget(name: "MaelstromTests", dependencies: ["Maelstrom", "TestSupport", "classroom"], exclude: ["Nodes"], swiftSettings: strict),
         .testTarget(name: "NetworkPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin"], swiftSettings: strict),
     ]
 )

@@ -52,8 +52,10 @@ def read(msg):
 
 
 def push():
+    if node.node_id is None:
+        return  # not initialised yet
     for n in peers():
-        missing = messages - acked[n]
+        missing = messages - acked.setdefault(n, set())
         if missing:
             node.rpc(n, {"type": "batch", "messages": sorted(missing)},
                      lambda reply, n=n: acked[n].update(reply["body"]["messages"]))
