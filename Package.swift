@@ -51,11 +51,12 @@ let package = Package(
         .target(name: "PythonTestsPlugin", dependencies: ["PluginKit", "Catalog"], path: "grader/python-tests", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "ClusterPlugin", dependencies: ["PluginKit", "Catalog", "TCPPlugin", "Faults", "History"], path: "grader/cluster", exclude: ["README.md"], swiftSettings: strict),
         .target(name: "HTTPPlugin", dependencies: ["PluginKit", "Catalog", "Sandbox"], path: "grader/http", exclude: ["README.md"], swiftSettings: strict),
+        .target(name: "MaelstromPlugin", dependencies: ["PluginKit", "Catalog", "Maelstrom"], path: "grader/maelstrom", exclude: ["README.md"], swiftSettings: strict),
         // Grading: plugin registry, the grader, the job pool and scoring.
         .target(name: "Grading", dependencies: [
             "Catalog", "Store", "Sandbox", "PluginKit",
             "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin", "ProcessPlugin", "PythonTestsPlugin", "ClusterPlugin",
-            "HTTPPlugin",
+            "HTTPPlugin", "MaelstromPlugin",
         ], swiftSettings: strict),
         // Live events: grading results and the store's event log, fanned out to subscribers.
         .target(name: "Events", dependencies: ["Store", "Grading"], swiftSettings: strict),
@@ -78,13 +79,18 @@ let package = Package(
         .target(name: "Client", swiftSettings: strict),
         // Histories of concurrent operations and the linearizability checker (Foundation only).
         .target(name: "History", exclude: ["README.md"], swiftSettings: strict),
+        // A seeded, deterministic model of a broken network: latencies, losses, partitions, fault schedules (Foundation only).
+        .target(name: "Faults", exclude: ["README.md"], swiftSettings: strict),
         // Checkers of transactional (Elle-style dependency cycles) and replicated-log histories.
         .target(name: "Consistency", exclude: ["README.md"], swiftSettings: strict),
         // A seeded, deterministic model of a broken network: latencies, losses, partitions, fault schedules (Foundation only).
         .target(name: "Faults", exclude: ["README.md"], swiftSettings: strict),
+        // Maelstrom's workloads run unchanged: N confined nodes, the network, clients, services, checkers.
+        .target(name: "CMaelstrom", cSettings: [.treatAllWarnings(as: .error)]),
+        .target(name: "Maelstrom", dependencies: ["CMaelstrom", "Sandbox", "History", "Consistency", "Faults"], exclude: ["README.md"], swiftSettings: strict),
         // Commands for instructors and students.
         .target(name: "ClassroomCLI", dependencies: [
-            "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Web", "Client", "History", "ClusterPlugin",
+            "Catalog", "Store", "Sandbox", "Grading", "Events", "Server", "Web", "Client", "History", "ClusterPlugin", "Maelstrom",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: strict),
         .executableTarget(name: "classroom", dependencies: ["ClassroomCLI"], swiftSettings: strict),
@@ -108,6 +114,7 @@ let package = Package(
         .testTarget(name: "ClusterPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "ClusterPlugin", "Faults", "History"],
                     exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "HTTPPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "HTTPPlugin"], swiftSettings: strict),
+        .testTarget(name: "MaelstromTests", dependencies: ["Maelstrom", "TestSupport", "classroom"], exclude: ["Nodes"], swiftSettings: strict),
         .testTarget(name: "NetworkPluginTests", dependencies: ["Grading", "PluginKit", "Catalog", "TestSupport", "TCPPlugin", "UDPPlugin", "ConcurrencyPlugin"], swiftSettings: strict),
     ]
 )

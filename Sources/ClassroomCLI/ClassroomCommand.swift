@@ -34,6 +34,7 @@ public struct ClassroomCommand: AsyncParsableCommand {
             BenchCommand.self,
             HistoryCommand.self,
             DatabaseCommand.self,
+            MaelstromCommand.self,
         ])
 
     /// The release this build is, as `classroom --version` prints it.

@@ -1,6 +1,7 @@
 import ClusterPlugin
 import ConcurrencyPlugin
 import HTTPPlugin
+import MaelstromPlugin
 import PluginKit
 import ProcessPlugin
 import PythonTestsPlugin
@@ -18,6 +19,7 @@ enum BuiltInPlugins {
             PythonTestsPlugin(),
             ClusterPlugin(),
             HTTPPlugin(),
+            MaelstromPlugin(),
         ]
     }
 }

@@ -1,0 +1,13 @@
+#!/usr/bin/env python3
+from node import Node
+
+node = Node()
+
+
+@node.on("echo")
+def echo(msg):
+    print("echoing", msg["body"]["echo"])
+    node.reply(msg, {"type": "echo_ok", "echo": msg["body"]["echo"]})
+
+
+node.run()

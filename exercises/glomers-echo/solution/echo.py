@@ -1,0 +1,13 @@
+#!/usr/bin/env python3
+"""Echo: answer every echo request with the same text."""
+from node import Node
+
+node = Node()
+
+
+@node.on("echo")
+def echo(msg):
+    node.reply(msg, {"type": "echo_ok", "echo": msg["body"]["echo"]})
+
+
+node.run()
