@@ -8,7 +8,7 @@ struct CatalogLoaderTests {
     @Test("the shipped catalog is valid and uses every field")
     func shippedCatalogIsValid() throws {
         let catalog = try CatalogLoader(root: Repository.root).load()
-        #expect(catalog.courses.map(\.definition.id) == ["concurrency-workshop", "sockets-primer"])
+        #expect(catalog.courses.map(\.definition.id) == ["concurrency-live", "concurrency-workshop", "networking-track", "networks-distributed", "sockets-primer"])
         #expect(Set(["tcp-echo", "udp-time"]).isSubset(of: catalog.exercises.map(\.definition.id)))
         let course = try #require(catalog.courses.first { $0.definition.id == "sockets-primer" }?.definition)
         #expect(course.scoring.late == .penalty && course.scoring.latePenaltyPercent == 50)
@@ -30,14 +30,14 @@ struct CatalogLoaderTests {
         try Repository.edit(exercise, replacing: "title: A TCP echo server", with: "titel: A TCP echo server")
         try Repository.edit(exercise, replacing: "    plugin: tcp\n    points: 3\n    steps:\n      - connect: a\n      - send: { to: a, data: \"frag\"",
                             with: "    plugin: tcp\n    points: ten\n    steps:\n      - connect: a\n      - send: { to: a, data: \"frag\"")
-        try Repository.edit(copy.file("courses/sockets-primer.yaml"), replacing: "exercises: [udp-time]", with: "exercises: [udp-time, udp-tme]")
+        try Repository.edit(copy.file("courses/sockets-primer.yaml"), replacing: "exercises: [tcp-echo, udp-time]", with: "exercises: [tcp-echo, udp-time, udp-tme]")
 
         let error = try #require(throws: CatalogError.self) { try CatalogLoader(root: copy.url).load() }
         let lines = error.diagnostics.map(\.description)
         #expect(lines.count == 3, "\(lines)")
         #expect(lines.contains { $0.hasSuffix("exercises/tcp-echo/exercise.yaml:2:1: titel: unknown key \"titel\" (did you mean \"title\"?)") })
         #expect(lines.contains { $0.hasSuffix("exercises/tcp-echo/exercise.yaml:31:13: scenarios[1].points: expected a positive integer, got \"ten\"") })
-        #expect(lines.contains { $0.contains("courses/sockets-primer.yaml:35:27: units[1].exercises[1]: no exercise \"udp-tme\" exists") })
+        #expect(lines.contains { $0.contains("courses/sockets-primer.yaml:31:37: units[0].exercises[2]: no exercise \"udp-tme\" exists") })
     }
 
     @Test("invalid YAML names the line of the syntax error")
@@ -77,14 +77,15 @@ struct CatalogLoaderTests {
         try Repository.edit(copy.file("exercises/udp-time/exercise.yaml"), replacing: "points: 6", with: "points: 7")
         try Repository.edit(copy.file("exercises/tcp-echo/exercise.yaml"), replacing: "id: tcp-echo", with: "id: tcp-echo2")
         let course = copy.file("courses/sockets-primer.yaml")
-        try Repository.edit(course, replacing: "  - id: udp\n", with: "  - id: tcp\n")
-        try Repository.edit(course, replacing: "deadline: 2027-06-30T17:00:00+02:00", with: "deadline: 2026-11-02T08:00:00+01:00")
+        try Repository.edit(course, replacing: "    exercises: [tcp-echo, udp-time]\n", with: "    exercises: [tcp-echo]\n")
+        try Repository.edit(course, replacing: "    deadline: 2027-06-30T17:00:00+02:00\n",
+                            with: "    deadline: 2026-11-02T08:00:00+01:00\n  - { id: sockets, title: Again, summary: Twice., day: 1, exercises: [udp-time] }\n")
         try Repository.edit(course, replacing: "exercise_time: 4h30m", with: "exercise_time: 9h")
 
         let text = try #require(throws: CatalogError.self) { try CatalogLoader(root: copy.url).load() }.description
         #expect(text.contains("points: the exercise is worth 7 points but its scenarios add up to 6"))
         #expect(text.contains("id: the id must match the folder name \"tcp-echo\""))
-        #expect(text.contains("units[1].id: the unit id \"tcp\" is used twice"))
+        #expect(text.contains("units[1].id: the unit id \"sockets\" is used twice"))
         #expect(text.contains("units[0].deadline: the deadline must come after the unlock time"))
         #expect(text.contains("exercise_time: 9h of exercises does not fit in a 09:00-17:00 day"))
     }

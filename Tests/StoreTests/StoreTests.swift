@@ -46,7 +46,7 @@ struct StoreTests {
         #expect(course.totalPoints == 16)
         let echo = try await fixture.store.exercise("tcp-echo")
         #expect(echo.definition == fixture.catalog.exercise("tcp-echo")?.definition)
-        #expect(echo.courses == ["concurrency-workshop", "sockets-primer"])
+        #expect(echo.courses == ["concurrency-workshop", "networks-distributed", "sockets-primer"])
         let files = try await fixture.store.exerciseFiles("tcp-echo", version: 1)
         #expect(files == fixture.catalog.exercise("tcp-echo")?.files)
         await #expect(throws: StoreError.notFound(what: "course", id: "nope")) { try await fixture.store.course("nope") }

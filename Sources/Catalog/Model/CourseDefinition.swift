@@ -43,6 +43,8 @@ public struct Unit: Sendable, Hashable, Codable {
     public var unlocksAt: Date?
     /// After this moment submissions are late and follow the course's late policy.
     public var deadline: Date?
+    /// How long the unit is taught, for courses timed section by section (a live session).
+    public var duration: TimeSpan?
 }
 
 /// How submissions turn into a student's score.

@@ -92,6 +92,7 @@ enum CourseParser {
         let exercises = unit.locatedStrings("exercises")
         let unlocks = timestamp(unit, "unlocks")
         let deadline = timestamp(unit, "deadline")
+        let duration = unit.duration("duration")
         unit.rejectUnknownKeys()
         if let unlocks, let deadline, deadline <= unlocks {
             unit.report("the deadline must come after the unlock time", at: unit.value("deadline")!.location, key: "deadline")
@@ -99,7 +100,7 @@ enum CourseParser {
         references += exercises ?? []
         guard let id, let title, let summary, let day, let exercises else { return nil }
         return Unit(id: id, title: title, summary: summary, day: day, exercises: exercises.map(\.value),
-                    unlocksAt: unlocks, deadline: deadline)
+                    unlocksAt: unlocks, deadline: deadline, duration: duration)
     }
 
     private static func checkUnits(_ units: [Unit], against schedule: Schedule, in course: ObjectReader) {

@@ -56,7 +56,9 @@ struct CourseCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a course's schedule, units, exercises and points.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a course's schedule, and its units with their exercises, points and plugins.",
+            discussion: "Lines fit in \(CourseText.width) columns: long titles are cut short with an ellipsis.")
 
         @OptionGroup var database: DatabaseOptions
 
@@ -64,42 +66,114 @@ struct CourseCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let course = try await database.openExisting().course(id)
-            print(CourseText.render(course))
+            let store = try database.openExisting()
+            let course = try await store.course(id)
+            var definitions: [String: ExerciseDefinition] = [:]
+            for exerciseId in Set(course.definition.exerciseIDs) where course.exercises[exerciseId] != nil {
+                definitions[exerciseId] = try await store.exercise(exerciseId).definition
+            }
+            print(CourseText.render(course, definitions: definitions))
         }
     }
 }
 
+/// `course show`: a course's header, then each unit with a table of its exercises.
 enum CourseText {
-    static func render(_ course: CourseOverview) -> String {
+    /// The widest line `render` prints.
+    static let width = 100
+
+    static func render(_ course: CourseOverview, definitions: [String: ExerciseDefinition]) -> String {
         let d = course.definition
         let s = d.schedule
-        var lines = [
-            "\(d.id) — \(d.title)",
-            d.summary,
-            "Models: \(d.models)",
-            "Schedule: \(s.days) day\(s.days == 1 ? "" : "s"), \(s.dailyStart)-\(s.dailyEnd), \(s.exerciseTime) of exercises a day\(s.startDate.map { ", from \($0)" } ?? "")",
-            "Class size: \(d.classSize) (\(course.enrolled) enrolled); scoreboard: \(d.scoreboard.rawValue); at most \(d.submissionsPerMinute) submissions a minute per student",
-            "Scoring: \(scoring(d.scoring))",
-            "",
-        ]
-        var table = TextTable("DAY", "UNIT", "EXERCISE", "TITLE", "POINTS", "UNLOCKS", "DEADLINE")
-        for unit in d.units {
-            for (index, exerciseId) in unit.exercises.enumerated() {
-                let exercise = course.exercises[exerciseId]
-                table.add(index == 0 ? String(unit.day) : "", index == 0 ? unit.id : "", exerciseId, exercise?.title ?? "?",
-                          exercise.map { String($0.points) } ?? "?",
-                          index == 0 ? unit.unlocksAt.map(format) ?? "-" : "", index == 0 ? unit.deadline.map(format) ?? "-" : "")
-            }
+        var lines: [String] = []
+        lines += wrap("\(d.id) — \(d.title)")
+        lines += wrap(d.summary, indent: "  ")
+        lines += wrap("Models: \(d.models)")
+        lines += wrap("Schedule: \(s.days) day\(s.days == 1 ? "" : "s"), \(s.dailyStart)-\(s.dailyEnd), \(s.exerciseTime) of exercises a day\(s.startDate.map { ", from \($0)" } ?? "")")
+        lines += wrap("Class size: \(d.classSize) (\(course.enrolled) enrolled); scoreboard: \(d.scoreboard.rawValue); at most \(d.submissionsPerMinute) submissions a minute per student")
+        lines += wrap("Scoring: \(scoring(d.scoring))")
+
+        let rows = d.units.flatMap { unit in unit.exercises.map { row($0, course: course, definitions: definitions) } }
+        let idWidth = max("EXERCISE".count, rows.map(\.id.count).max() ?? 0)
+        let pluginWidth = min(24, max("PLUGINS".count, rows.map(\.plugins.count).max() ?? 0))
+        let pointsWidth = "POINTS".count
+        let titleWidth = max(10, width - 2 - idWidth - 2 - 2 - pointsWidth - 2 - pluginWidth)
+        func line(_ id: String, _ title: String, _ points: String, _ plugins: String) -> String {
+            let cells = [pad(fit(id, idWidth), idWidth), pad(fit(title, titleWidth), titleWidth),
+                         String(repeating: " ", count: max(0, pointsWidth - points.count)) + points, fit(plugins, pluginWidth)]
+            return ("  " + cells.joined(separator: "  ")).trimmingTrailingSpaces()
         }
-        lines.append(table.render())
+
+        for unit in d.units {
+            lines.append("")
+            var heading = "Day \(unit.day) · \(unit.id): \(unit.title)"
+            if let duration = unit.duration { heading += " (\(duration))" }
+            lines += wrap(heading)
+            let times = [unit.unlocksAt.map { "unlocks \(format($0))" }, unit.deadline.map { "deadline \(format($0))" }].compactMap { $0 }
+            if !times.isEmpty { lines += wrap(times.joined(separator: ", "), indent: "  ") }
+            lines.append(line("EXERCISE", "TITLE", "POINTS", "PLUGINS"))
+            let unitRows = unit.exercises.map { row($0, course: course, definitions: definitions) }
+            for row in unitRows {
+                lines.append(line(row.id, row.title, row.points.map(String.init) ?? "?", row.plugins))
+            }
+            let points = unitRows.compactMap(\.points).reduce(0, +)
+            lines.append("  \(unitRows.count) exercise\(unitRows.count == 1 ? "" : "s"), \(points) points")
+        }
         lines.append("")
         lines.append("Total: \(d.exerciseIDs.count) exercises, \(course.totalPoints) points")
         return lines.joined(separator: "\n")
     }
 
+    private struct Row {
+        var id: String
+        var title: String
+        var points: Int?
+        var plugins: String
+    }
+
+    /// An exercise the database does not hold (never loaded) shows as "?" rather than failing the listing.
+    private static func row(_ id: String, course: CourseOverview, definitions: [String: ExerciseDefinition]) -> Row {
+        let record = course.exercises[id]
+        return Row(id: id, title: record?.title ?? "(not loaded)", points: record?.points,
+                   plugins: definitions[id].map(plugins) ?? "?")
+    }
+
+    /// The plugins an exercise's scenarios use, each once, in the order they first appear.
+    static func plugins(_ definition: ExerciseDefinition) -> String {
+        var seen: [String] = []
+        for scenario in definition.scenarios where !seen.contains(scenario.plugin) { seen.append(scenario.plugin) }
+        return seen.joined(separator: ", ")
+    }
+
+    /// Cuts `text` to `width` characters, ending in an ellipsis when something was cut.
+    static func fit(_ text: String, _ width: Int) -> String {
+        text.count <= width ? text : String(text.prefix(max(0, width - 1))) + "…"
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text + String(repeating: " ", count: max(0, width - text.count))
+    }
+
+    /// Word-wraps prose to `width` columns; a word longer than a line is cut.
+    static func wrap(_ text: String, indent: String = "") -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(whereSeparator: \.isWhitespace).map(String.init) {
+            if current.isEmpty {
+                current = indent + word
+            } else if current.count + 1 + word.count <= width {
+                current += " " + word
+            } else {
+                lines.append(fit(current, width))
+                current = indent + "  " + word
+            }
+        }
+        if !current.isEmpty { lines.append(fit(current, width)) }
+        return lines
+    }
+
     static func scoring(_ policy: ScoringPolicy) -> String {
-        let counted = policy.counts == .best ? "each student's best submission counts (earliest breaks ties)" : "each student's latest submission counts"
+        let counted = policy.counts == .best ? "best submission counts (earliest breaks ties)" : "latest submission counts"
         let grace = policy.grace.seconds > 0 ? " after \(policy.grace) of grace" : ""
         switch policy.late {
         case .accept: return "\(counted); late submissions count fully"
