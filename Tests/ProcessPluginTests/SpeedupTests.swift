@@ -8,7 +8,7 @@ import TestSupport
 extension GradingRuns {
 /// The speedup check judges parallel work from the scheduler's accounting, so it gives the same
 /// verdict on a quiet machine and on one busy with other work, and cannot be fooled by a
-/// program that merely sleeps less when given more workers.
+/// program that sleeps less, forks idle children, busy-waits or does the work twice.
 @Suite struct SpeedupTests {
     static let scenario = """
       - name: faster
@@ -44,7 +44,7 @@ extension GradingRuns {
         let outcome = try await grade(sleeper)
         guard AvailableCores.count() >= 2 else { return #expect(outcome.outcome == .skipped) }
         #expect(outcome.outcome == .failed && !outcome.isGraderFault, "\(outcome.message)")
-        #expect(outcome.message.contains("neither computing nor waiting for a core"), "\(outcome.message)")
+        #expect(outcome.message.contains("too little to measure"), "\(outcome.message)")
     }
 
     @Test func aProgramThatComputesLessWithMoreWorkersFails() async throws {
@@ -62,6 +62,105 @@ extension GradingRuns {
         guard AvailableCores.count() >= 2 else { return #expect(outcome.outcome == .skipped) }
         #expect(outcome.outcome == .failed && !outcome.isGraderFault, "\(outcome.message)")
         #expect(outcome.message.contains("much less work"), "\(outcome.message)")
+    }
+
+    /// The prime counting of the reference solution, for the wrong programs below.
+    static let primes = """
+    import sys, time
+    from multiprocessing import Pool, Process, Event
+
+    def is_prime(n):
+        if n < 2:
+            return False
+        if n % 2 == 0:
+            return n == 2
+        d = 3
+        while d * d <= n:
+            if n % d == 0:
+                return False
+            d += 2
+        return True
+
+    def count_range(bounds):
+        return sum(1 for n in range(bounds[0], bounds[1]) if is_prime(n))
+
+    def chunks(limit, parts):
+        step = max(1, limit // parts)
+        return [(start, min(start + step, limit)) for start in range(0, limit, step)]
+
+    def spin(stop):
+        while not stop.is_set():
+            pass
+
+    def idle(stop):
+        stop.wait()
+
+    workers, limit = int(sys.argv[1]), int(sys.argv[2])
+
+    """
+
+    func expectFailure(_ body: String, mentioning phrases: String...) async throws {
+        let outcome = try await grade(Self.primes + body + "\n")
+        guard AvailableCores.count() >= 2 else { return #expect(outcome.outcome == .skipped) }
+        #expect(outcome.outcome == .failed && !outcome.isGraderFault, "\(outcome.message)")
+        #expect(phrases.contains { outcome.message.contains($0) }, "\(outcome.message)")
+    }
+
+    @Test func aSerialProgramWithIdleChildrenFails() async throws {
+        try await expectFailure("""
+        if __name__ == "__main__":
+            stop = Event()
+            children = [Process(target=idle, args=(stop,)) for _ in range(workers)]
+            for child in children: child.start()
+            print(count_range((0, limit)))
+            stop.set()
+            for child in children: child.join()
+        """, mentioning: "done by the main process")
+    }
+
+    @Test func aSerialProgramWithBusyWaitingChildrenFails() async throws {
+        // The children want a CPU all along, as real workers would, but do none of the work.
+        try await expectFailure("""
+        if __name__ == "__main__":
+            stop = Event()
+            children = [Process(target=spin, args=(stop,)) for _ in range(workers - 1)]
+            for child in children: child.start()
+            print(count_range((0, limit)))
+            stop.set()
+            for child in children: child.join()
+        """, mentioning: "below the", "done by the main process")
+    }
+
+    @Test func workersThatTakeTurnsBesideABusyWaiterFail() async throws {
+        // Workers compute one at a time while another child spins, so that two processes
+        // always want a CPU: the spinner's CPU is no useful work.
+        try await expectFailure("""
+        if __name__ == "__main__":
+            stop = Event()
+            spinner = Process(target=spin, args=(stop,))
+            spinner.start()
+            with Pool(workers) as pool:
+                total = sum(pool.apply(count_range, (chunk,)) for chunk in chunks(limit, workers * 16))
+            stop.set()
+            spinner.join()
+            print(total)
+        """, mentioning: "below the")
+    }
+
+    @Test func workersThatEachDoAllTheWorkFail() async throws {
+        try await expectFailure("""
+        if __name__ == "__main__":
+            with Pool(workers) as pool:
+                print(pool.map(count_range, [(0, limit)] * workers)[0])
+        """, mentioning: "below the")
+    }
+
+    @Test func aPoolOfOneWorkerFails() async throws {
+        try await expectFailure("""
+        if __name__ == "__main__":
+            with Pool(1) as pool:
+                print(sum(pool.map(count_range, chunks(limit, workers * 16))))
+        """, mentioning: "below the")
     }
 
     @Test func theReferenceSolutionPassesOnAQuietAndOnABusyMachine() async throws {
