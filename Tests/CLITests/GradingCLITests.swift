@@ -42,9 +42,10 @@ struct GradingCLITests {
         let whole = try ClassroomBinary.run(["exercise", "check", "--cpu-hogs", "2"], in: Repository.root)
         Self.expectAsDeclared(whole)
         #expect(whole.stdout.contains("beside 2 CPU-burning processes"))
-        for _ in 2...5 {
-            Self.expectAsDeclared(try ClassroomBinary.run(["exercise", "check", "--cpu-hogs", "2"] + timed, in: Repository.root))
-        }
+        // Runs 2 to 5 of the timing-sensitive ones, graded side by side.
+        let repeated = try ClassroomBinary.run(["exercise", "check", "--cpu-hogs", "2", "--repeat", "4"] + timed, in: Repository.root)
+        Self.expectAsDeclared(repeated)
+        #expect(repeated.stdout.contains("each folder 4 times"))
     }
 
     @Test("classroom plugins lists built-in and external plugins with their parameters")

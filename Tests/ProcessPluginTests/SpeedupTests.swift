@@ -132,17 +132,17 @@ extension GradingRuns {
     }
 
     @Test func workersThatTakeTurnsBesideABusyWaiterFail() async throws {
-        // Workers compute one at a time while another child spins, so that two processes
-        // always want a CPU: the spinner's CPU is no useful work.
+        // With more than one worker, workers compute one at a time while another child spins,
+        // so that two processes always want a CPU: the spinner's CPU is no useful work.
         try await expectFailure("""
         if __name__ == "__main__":
             stop = Event()
-            spinner = Process(target=spin, args=(stop,))
-            spinner.start()
+            spinners = [Process(target=spin, args=(stop,)) for _ in range(workers - 1)]
+            for spinner in spinners: spinner.start()
             with Pool(workers) as pool:
                 total = sum(pool.apply(count_range, (chunk,)) for chunk in chunks(limit, workers * 16))
             stop.set()
-            spinner.join()
+            for spinner in spinners: spinner.join()
             print(total)
         """, mentioning: "below the")
     }
