@@ -64,43 +64,37 @@ extension GradingRuns {
         #expect(outcome.message.contains("much less work"), "\(outcome.message)")
     }
 
-    /// The prime counting of the reference solution, for the wrong programs below.
-    static let primes = """
-    import sys, time
-    from multiprocessing import Pool, Process, Event
+    /// The reference solution's prime counting (everything before its `count_primes`), and
+    /// helpers for the wrong programs below.
+    static var primes: String {
+        get throws {
+            let counting = try solution.components(separatedBy: "def count_primes(")[0]
+            return counting + """
+            from multiprocessing import Process, Event
 
-    def is_prime(n):
-        if n < 2:
-            return False
-        if n % 2 == 0:
-            return n == 2
-        d = 3
-        while d * d <= n:
-            if n % d == 0:
-                return False
-            d += 2
-        return True
 
-    def count_range(bounds):
-        return sum(1 for n in range(bounds[0], bounds[1]) if is_prime(n))
+            def chunks(limit, parts):
+                step = max(1, limit // parts)
+                return [(start, min(start + step, limit)) for start in range(0, limit, step)]
 
-    def chunks(limit, parts):
-        step = max(1, limit // parts)
-        return [(start, min(start + step, limit)) for start in range(0, limit, step)]
 
-    def spin(stop):
-        while not stop.is_set():
-            pass
+            def spin(stop):
+                while not stop.is_set():
+                    pass
 
-    def idle(stop):
-        stop.wait()
 
-    workers, limit = int(sys.argv[1]), int(sys.argv[2])
+            def idle(stop):
+                stop.wait()
 
-    """
+
+            workers, limit = int(sys.argv[1]), int(sys.argv[2])
+
+            """
+        }
+    }
 
     func expectFailure(_ body: String, mentioning phrases: String...) async throws {
-        let outcome = try await grade(Self.primes + body + "\n")
+        let outcome = try await grade(try Self.primes + body + "\n")
         guard AvailableCores.count() >= 2 else { return #expect(outcome.outcome == .skipped) }
         #expect(outcome.outcome == .failed && !outcome.isGraderFault, "\(outcome.message)")
         #expect(phrases.contains { outcome.message.contains($0) }, "\(outcome.message)")
