@@ -113,8 +113,10 @@ public struct Grader: Sendable {
         while true {
             attempt += 1
             let (verdict, deadlineFired, load) = await attemptOnce(plugin, scenario, of: input, policy: policy)
-            guard verdict.outcome == .failed, !verdict.message.hasPrefix(GradingError.faultPrefix), !needs.accountsForLoad,
-                  load.machineWasSlow, !Task.isCancelled else { return verdict }
+            // A plugin that accounts for load judges its own measurements, but not the grader's
+            // deadline: when that fired on a slow machine, the scenario is run again like any other.
+            guard verdict.outcome == .failed, !verdict.message.hasPrefix(GradingError.faultPrefix),
+                  !needs.accountsForLoad || deadlineFired, load.machineWasSlow, !Task.isCancelled else { return verdict }
             if attempt < Self.attemptsWhenSlow { continue }
             // The scenario's deadline fired every time, and the machine was so busy that the
             // deadline may be its fault: not the student's verdict. The pool retries the job later.

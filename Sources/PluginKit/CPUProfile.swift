@@ -7,10 +7,10 @@ import Glibc
 /// scheduler accounting (`/proc/<pid>/task/<tid>/schedstat`: time on a CPU, time runnable but
 /// waiting for one), sampled while it runs.
 ///
-/// Waiting for a CPU is the machine's doing, not the program's, so these figures say what the
-/// program did however busy the machine was: how much it computed, how long it slept or was
-/// blocked, how many of its threads wanted a CPU at once, and how long it would have taken on
-/// a quiet machine.
+/// The figures say what the program did, not how busy the machine was: CPU time is work done,
+/// and a thread that wants a CPU is runnable whether it has one or waits for one, so how many
+/// of the program's processes wanted a CPU at once is the same on a quiet machine and on one
+/// loaded with other work (only the wall time stretches).
 public struct CPUProfile: Sendable, Hashable {
     /// Wall-clock time of the run.
     public var wallSeconds: Double
@@ -21,48 +21,64 @@ public struct CPUProfile: Sendable, Hashable {
     /// Wall-clock time during which no thread of the tree wanted a CPU: sleeping, blocked on a
     /// lock, a queue, a pipe or a child.
     public var idleSeconds: Double
-    /// How many threads were runnable at once, on average over the time any was.
-    public var concurrency: Double
-    /// The run's estimated wall time on a quiet machine with `cores` cores: the CPU work of each
-    /// sampling interval over the threads that shared it, plus the time none was runnable.
-    public var quietSeconds: Double
+    /// CPU time of the main process (the first root), all its threads.
+    public var mainCPUSeconds: Double
+    /// CPU time of every other process of the tree: the program's helpers (workers).
+    public var helperCPUSeconds: Double
+    /// The helpers' CPU work spread over as many of them as wanted a CPU at once (at most
+    /// `cores`): how long their work would take on a quiet machine with `cores` cores.
+    public var helperQuietSeconds: Double
     /// Whether sampling saw the run at all (false when it ended before the first sample).
     public var sampled: Bool
 
+    /// The CPU time sampling saw: the main process's and the helpers'.
+    public var sampledCPUSeconds: Double { mainCPUSeconds + helperCPUSeconds }
+
     /// The share of the run's wall time spent neither computing nor waiting for a CPU.
     public var idleFraction: Double { wallSeconds > 0 ? idleSeconds / wallSeconds : 0 }
-    /// The share of the run's wall time the machine kept its threads waiting for a CPU.
-    public var starvedFraction: Double { wallSeconds > 0 ? min(1, waitSeconds / wallSeconds) : 0 }
+    /// How many helpers computed at once, on average over their CPU work (1 when they took
+    /// turns, `cores` when that many computed side by side all along; 0 without helpers).
+    public var helperWidth: Double { helperQuietSeconds > 0 ? helperCPUSeconds / helperQuietSeconds : 0 }
 }
 
 /// Samples a process tree's scheduler accounting until it ends.
 ///
-/// At each sample (about every 10 ms) it reads each thread's state and counters. A thread
-/// *computes* in an interval when it is in state R (running, or waiting for a core) at the
-/// sample and ran for long stretches when it last had a core (at least 0.5 ms of CPU per time slice: the scheduler
-/// took the core from it, it did not give it up to wait for something). How many threads
-/// computed at once does not depend on load: a thread waiting for a busy machine's core is
-/// still runnable, two workers that take turns compute one at a time, and a coordinating
-/// thread that wakes for a moment does not compute. On a quiet machine with `cores` cores the
-/// interval's CPU work would take its CPU time over that number (at most `cores`), plus the
-/// share of the interval no thread was runnable at all.
+/// Each sample (about every 10 ms) reads every thread's counters and state. Two figures come
+/// out of them:
+///
+/// - *idle time*: wall time during which no thread was in state R (running, or waiting for a
+///   core): the program slept or was blocked.
+/// - *how many helpers computed at once*, in windows of about 0.5 s: each helper process's
+///   runnable time in the window (CPU time plus time waiting for a core, exact kernel counters)
+///   over the window's length, summed over the helpers. Two workers that compute side by side
+///   are both runnable all the time (2, however busy the machine), two that take turns are
+///   runnable half the time each (1), a worker blocked on a pipe is not runnable at all. Only
+///   threads that compute in long stretches count (at least 0.5 ms of CPU per time slice): a
+///   coordinating thread that wakes for a moment and blocks again does not, even while a busy
+///   machine keeps it waiting for a core. The window is long compared with the kernel's 4 ms
+///   accounting tick, so the counters' granularity does not matter; it is short compared with
+///   a run, so a phase where one worker finished early weighs what it weighs.
 public final class CPUProfiler: @unchecked Sendable {
     // `lock` guards every field; the sampling task writes, `profile` reads.
     private let lock = NSLock()
     private var last: [Int32: Counters] = [:]
-    /// Each thread's CPU per time slice when it last ran: a thread waiting for a core keeps
-    /// what it showed when it had one.
-    private var perSlice: [Int32: Double] = [:]
+    /// Each thread's counters when the current window began (absent: born since).
+    private var atWindowStart: [Int32: Counters] = [:]
     private var lastTime: Double?
     private var lastRunnable = 0
-    private var cpu = 0.0, wait = 0.0, idle = 0.0, quiet = 0.0, sampledTime = 0.0
-    private var busyTime = 0.0, weightedSharers = 0.0
+    private var windowBegan: Double?
+    private var mainProcess: Int32?
+    private var idle = 0.0, sampledTime = 0.0, helperQuiet = 0.0
     private let cores: Int
     private let roots: @Sendable () -> [Int32]
 
+    /// How long a window lasts, in seconds.
+    static let window = 0.5
+
     /// - Parameters:
-    ///   - cores: the cores a quiet machine would give the program, for ``CPUProfile/quietSeconds``.
-    ///   - roots: host pids whose trees are sampled (read anew each time: processes come and go).
+    ///   - cores: the cores a quiet machine would give the program, for ``CPUProfile/helperQuietSeconds``.
+    ///   - roots: host pids whose trees are sampled (read anew each time: processes come and go);
+    ///     the first one ever given is the main process.
     public init(cores: Int, roots: @escaping @Sendable () -> [Int32]) {
         self.cores = max(1, cores)
         self.roots = roots
@@ -75,70 +91,80 @@ public final class CPUProfiler: @unchecked Sendable {
             guard await IOReactor.sleep(until: monotonicSeconds() + interval) else { break }
         }
         sample()
+        lock.withLock { closeWindow(at: monotonicSeconds()) }
     }
 
     /// Takes one sample now.
     public func sample() {
         let now = monotonicSeconds()
+        let rootList = roots()
         var pids = Set<Int32>()
-        for root in roots() {
+        for root in rootList {
             pids.insert(root)
             pids.formUnion(ProcessTree.descendants(of: root))
         }
         var current: [Int32: Counters] = [:]
-        var runnable: Set<Int32> = []
+        var runnable = 0
         for pid in pids {
             guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { continue }
             for task in tasks {
-                guard let tid = Int32(task), let stat = Self.schedstat("/proc/\(pid)/task/\(task)/schedstat") else { continue }
+                guard let tid = Int32(task), var stat = Self.schedstat("/proc/\(pid)/task/\(task)/schedstat") else { continue }
+                stat.process = pid
                 current[tid] = stat
-                if Self.isRunnable("/proc/\(pid)/task/\(task)/stat") { runnable.insert(tid) }
+                if Self.isRunnable("/proc/\(pid)/task/\(task)/stat") { runnable += 1 }
             }
         }
-        let runnableNow = runnable.count
         lock.withLock {
+            if mainProcess == nil { mainProcess = rootList.first }
+            // Threads that ended keep their last figures: their time was counted already.
+            for (tid, stat) in current { last[tid] = stat }
+            if windowBegan == nil, current.values.contains(where: { $0.process != mainProcess }) {
+                // The first helper appeared: what ran before was the main process alone.
+                windowBegan = lastTime ?? now
+            }
+            if let began = windowBegan, now - began >= Self.window { closeWindow(at: now) }
             defer {
-                // Threads that ended keep their last figures: their time was counted already.
-                for (tid, stat) in current { last[tid] = stat }
                 lastTime = now
-                lastRunnable = runnableNow
+                lastRunnable = runnable
             }
-            guard let previous = lastTime else {
-                // What ran before the first sample (the interpreter starting) was one thread's
-                // work: the kernel counts a thread's CPU time from its birth.
-                let startup = current.values.reduce(0.0) { $0 + Double($1.cpu) / 1e9 }
-                // (Its wait figures are the machine's, not the program's.)
-                cpu += startup
-                quiet += startup
-                return
-            }
+            guard let previous = lastTime else { return }
             let span = now - previous
             guard span > 0 else { return }
-            var work = 0.0, waited = 0.0
-            var computing = 0
-            for (tid, stat) in current {
-                // Born since the last sample: the kernel counts a new thread's figures from zero.
-                let before = last[tid] ?? Counters(cpu: 0, wait: 0, slices: 0)
-                let dCPU = Double(stat.cpu &- min(stat.cpu, before.cpu)) / 1e9
-                let slices = stat.slices &- min(stat.slices, before.slices)
-                work += dCPU
-                waited += Double(stat.wait &- min(stat.wait, before.wait)) / 1e9
-                if slices > 0 { perSlice[tid] = dCPU / Double(slices) }
-                if runnable.contains(tid) && (perSlice[tid] ?? 0) >= 0.0005 { computing += 1 }
-            }
-            let runnable = Double(lastRunnable + runnableNow) / 2
-            let sharers = Double(computing)
-            cpu += work
-            wait += waited
             sampledTime += span
-            let idleTime = span * max(0, 1 - min(1, runnable))
-            idle += idleTime
-            if runnable > 0 {
-                busyTime += span
-                weightedSharers += span * sharers
-            }
-            quiet += work / min(max(1, sharers), Double(cores)) + idleTime
+            idle += span * max(0, 1 - min(1, Double(lastRunnable + runnable) / 2))
         }
+    }
+
+    /// Adds the window that began at `windowBegan` and ends `now` to the helpers' quiet time.
+    /// Call with `lock` held.
+    private func closeWindow(at now: Double) {
+        guard let began = windowBegan else { return }
+        let span = now - began
+        guard span > 0 else { return }
+        var work = 0.0
+        var byProcess: [Int32: (cpu: Double, runnable: Double)] = [:]
+        for (tid, stat) in last where stat.process != mainProcess {
+            // Born since the window began: the kernel counts a new thread's figures from zero.
+            let before = atWindowStart[tid] ?? Counters(process: stat.process)
+            let cpu = Double(stat.cpu &- min(stat.cpu, before.cpu)) / 1e9
+            let waited = Double(stat.wait &- min(stat.wait, before.wait)) / 1e9
+            work += cpu
+            byProcess[stat.process, default: (0, 0)].cpu += cpu
+            byProcess[stat.process, default: (0, 0)].runnable += cpu + waited
+        }
+        atWindowStart = last
+        windowBegan = now
+        guard work > 0 else { return }
+        // A helper that did a fair part of the window's work (a fifth of the busiest one's, or
+        // more) counts with all its runnable time; one that did much less, such as a process
+        // that only hands work around, counts that much less: it woke for moments, and its
+        // runnable time is mostly the wait a busy machine imposes on every wakeup. Not capped
+        // per process: the kernel credits a wait when it ends, so a process's runnable time
+        // may fall partly in the next window; the width is capped at `cores`. (Threads of one
+        // Python process that wait for its interpreter lock sleep: they add nothing.)
+        let busiest = byProcess.values.map(\.cpu).max() ?? 0
+        let width = byProcess.values.reduce(0.0) { $0 + $1.runnable * min(1, 5 * $1.cpu / busiest) } / span
+        helperQuiet += work / min(max(1, width), Double(cores))
     }
 
     /// The profile of a run that lasted `wallSeconds` (the sandbox's measure). `cpuSeconds`,
@@ -146,9 +172,14 @@ public final class CPUProfiler: @unchecked Sendable {
     /// CPU time.
     public func profile(wallSeconds: Double, cpuSeconds: Double? = nil) -> CPUProfile {
         lock.withLock {
-            CPUProfile(wallSeconds: wallSeconds, cpuSeconds: cpuSeconds ?? cpu, waitSeconds: wait, idleSeconds: idle,
-                       concurrency: busyTime > 0 ? weightedSharers / busyTime : 0,
-                       quietSeconds: quiet, sampled: sampledTime > 0)
+            var mainCPU = 0.0, helperCPU = 0.0, totalWait = 0.0
+            for stat in last.values {
+                if stat.process == mainProcess { mainCPU += Double(stat.cpu) / 1e9 } else { helperCPU += Double(stat.cpu) / 1e9 }
+                totalWait += Double(stat.wait) / 1e9
+            }
+            return CPUProfile(wallSeconds: wallSeconds, cpuSeconds: cpuSeconds ?? (mainCPU + helperCPU), waitSeconds: totalWait,
+                              idleSeconds: idle, mainCPUSeconds: mainCPU, helperCPUSeconds: helperCPU,
+                              helperQuietSeconds: helperQuiet, sampled: sampledTime > 0)
         }
     }
 
@@ -170,11 +201,13 @@ public final class CPUProfiler: @unchecked Sendable {
         return count > 0 ? buffer[0..<count] : nil
     }
 
-    /// One thread's scheduler counters: CPU time and time waiting for a core (ns), time slices.
+    /// One thread's scheduler counters: CPU time and time waiting for a core (ns), time slices;
+    /// and the process it belongs to.
     struct Counters {
-        var cpu: UInt64
-        var wait: UInt64
-        var slices: UInt64
+        var process: Int32
+        var cpu: UInt64 = 0
+        var wait: UInt64 = 0
+        var slices: UInt64 = 0
     }
 
     /// `cpu-ns wait-ns slices` of one thread.
@@ -183,7 +216,7 @@ public final class CPUProfiler: @unchecked Sendable {
         guard fields.count >= 3, let cpu = UInt64(String(decoding: fields[0], as: UTF8.self)),
               let wait = UInt64(String(decoding: fields[1], as: UTF8.self)),
               let slices = UInt64(String(decoding: fields[2], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
-        return Counters(cpu: cpu, wait: wait, slices: slices)
+        return Counters(process: 0, cpu: cpu, wait: wait, slices: slices)
     }
 
     /// Whether this kernel keeps per-thread scheduler accounting.

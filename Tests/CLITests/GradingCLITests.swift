@@ -5,12 +5,47 @@ import TestSupport
 /// The grading commands, run as the real executable against real cells and python3.
 @Suite("Grading CLI")
 struct GradingCLITests {
-    @Test("classroom exercise check proves every shipped exercise")
+    @Test("classroom exercise check proves every shipped exercise, with progress and lines of at most 100 columns")
     func exerciseCheckPassesForEveryExercise() throws {
         let output = try ClassroomBinary.run(["exercise", "check"], in: Repository.root)
-        #expect(output.status == 0, "\(output.stdout)\n\(output.stderr)")
-        #expect(output.stdout.contains("behave as declared"))
-        #expect(!output.stdout.contains("WRONG"))
+        Self.expectAsDeclared(output)
+        let lines = output.stdout.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("[") && $0.contains("] ok") }, "a progress line per folder: \(output.stdout)")
+        for line in lines { #expect(line.count <= 100, "\(line.count) columns: \(line)") }
+    }
+
+    /// Exercises whose verdicts a busy machine would sway if anything could: a speedup check,
+    /// or scenarios of the concurrency plugin (clients at once, counted threads).
+    static func timingSensitiveExercises() throws -> [String] {
+        let folder = Repository.root.appendingPathComponent("exercises")
+        var found: [String] = []
+        for id in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() {
+            let yaml = folder.appendingPathComponent("\(id)/exercise.yaml")
+            // exercises/README.md is no exercise.
+            guard FileManager.default.fileExists(atPath: yaml.path) else { continue }
+            let text = try String(contentsOf: yaml, encoding: .utf8)
+            if text.contains("speedup:") || text.contains("plugin: concurrency") { found.append(id) }
+        }
+        return found
+    }
+
+    static func expectAsDeclared(_ output: CommandOutput, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(output.status == 0, "\(output.stdout)\n\(output.stderr)", sourceLocation: sourceLocation)
+        #expect(output.stdout.contains("behave as declared") && !output.stdout.contains("WRONG"), "\(output.stdout)",
+                sourceLocation: sourceLocation)
+    }
+
+    @Test("with two CPU hogs loading both cores, exercise check gives the quiet machine's verdicts: the bank once, the timing-sensitive exercises 5 times of 5")
+    func exerciseCheckUnderLoad() throws {
+        let timed = try Self.timingSensitiveExercises()
+        #expect(timed.contains("mp-pool") && timed.contains("threaded-server") && timed.contains("select-server"), "\(timed)")
+        let whole = try ClassroomBinary.run(["exercise", "check", "--cpu-hogs", "2"], in: Repository.root)
+        Self.expectAsDeclared(whole)
+        #expect(whole.stdout.contains("beside 2 CPU-burning processes"))
+        // Runs 2 to 5 of the timing-sensitive ones, graded side by side.
+        let repeated = try ClassroomBinary.run(["exercise", "check", "--cpu-hogs", "2", "--repeat", "4"] + timed, in: Repository.root)
+        Self.expectAsDeclared(repeated)
+        #expect(repeated.stdout.contains("each folder 4 times"))
     }
 
     @Test("classroom plugins lists built-in and external plugins with their parameters")

@@ -18,18 +18,24 @@ import TestSupport
 /// see, isolated (`python3 -I`), over a socketpair it inherits.
 @Suite("External plugin attacks", .serialized)
 struct ExternalPluginAttackTests {
-    static func grade(_ program: String) async throws -> [ScenarioOutcome] {
+    /// The shipped exercise the attacks are graded against.
+    static func exercise() throws -> (LoadedExercise, PluginRegistry) {
         let registry = try PluginRegistry.withExternalPlugins(in: Repository.root.appendingPathComponent("grader"))
         let catalog = Repository.withoutCalendar(try CatalogLoader(root: Repository.root, parameterChecker: registry).load())
-        let exercise = try #require(catalog.exercise("xmlrpc-calc"))
+        return (try #require(catalog.exercise("xmlrpc-calc")), registry)
+    }
+
+    static func grade(_ program: String) async throws -> [ScenarioOutcome] {
+        let (exercise, registry) = try Self.exercise()
         let input = GradingInput(exercise: exercise.definition, exerciseFiles: exercise.files,
                                  submission: ["calc_server.py": Data(program.utf8)])
         return try await Grader(registry: registry).grade(input)
     }
 
-    static func expectNothingScored(_ outcomes: [ScenarioOutcome], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    static func expectNothingScored(_ outcomes: [ScenarioOutcome], sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
         // Every scenario of the exercise ran (each one an xmlrpc scenario), and none scored.
-        #expect(outcomes.count >= 4, sourceLocation: sourceLocation)
+        let scenarios = try Self.exercise().0.definition.scenarios.map(\.name)
+        #expect(!scenarios.isEmpty && outcomes.map(\.name) == scenarios, sourceLocation: sourceLocation)
         for outcome in outcomes {
             #expect(outcome.points == 0 && outcome.outcome != .passed, "\(outcome.name): \(outcome.message)",
                     sourceLocation: sourceLocation)
@@ -65,7 +71,7 @@ struct ExternalPluginAttackTests {
             while True:
                 server.accept()[0].close()
             """)
-        Self.expectNothingScored(outcomes)
+        try Self.expectNothingScored(outcomes)
     }
 
     /// Plants `ast.py` where the plugin's Python would import it from (the plugin's folder,
@@ -102,7 +108,7 @@ struct ExternalPluginAttackTests {
                 conn.sendall(b"HTTP/1.0 200 OK\\r\\nContent-Type: text/xml\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body) + body)
                 conn.close()
             """)
-        Self.expectNothingScored(outcomes)
+        try Self.expectNothingScored(outcomes)
     }
 
     /// Reads the scenario (every call and its expected answer) out of the plugin's memory
@@ -166,7 +172,7 @@ struct ExternalPluginAttackTests {
             server.register_instance(Answers(steal()))
             server.serve_forever()
             """)
-        Self.expectNothingScored(outcomes)
+        try Self.expectNothingScored(outcomes)
     }
 
     /// The same plugin, unattacked, still grades a correct server in full.

@@ -11,13 +11,13 @@ struct GradingFixture {
     let store: ClassroomStore
     let catalog: Catalog
 
-    init(students: Int) async throws {
+    init(students: Int, course: String = "sockets-primer") async throws {
         folder = try TemporaryDirectory("classroom-grading")
         store = try ClassroomStore(path: folder.file("classroom.db").path)
         let registry = try PluginRegistry.withExternalPlugins(in: Repository.root.appendingPathComponent("grader"))
         catalog = Repository.withoutCalendar(try CatalogLoader(root: Repository.root, parameterChecker: registry).load())
         _ = try await store.load(catalog)
-        _ = try await store.importStudents((0..<students).map { StudentRow(name: "s\($0)", email: nil) }, course: "sockets-primer")
+        _ = try await store.importStudents((0..<students).map { StudentRow(name: "s\($0)", email: nil) }, course: course)
     }
 
     /// The files of a folder of the tcp-echo exercise, as a student would submit them.
@@ -68,6 +68,30 @@ struct GradingPoolTests {
         #expect(counts["scenarioResult"] == 50 * 3, "three scenario results per job, never written twice")
         let events = try await fixture.store.events(limit: 10_000).filter { $0.kind == "result" }
         #expect(events.count == 50)
+    }
+
+    @Test("two mp-pool submissions graded at once on the default pool both get their right score")
+    func twoSpeedupChecksAtOnce() async throws {
+        // Each needs both cores for its speedup check; the pool grades them side by side
+        // anyway, and a verdict judged from CPU accounting does not care who else runs.
+        let fixture = try await GradingFixture(students: 2, course: "concurrency-workshop")
+        let exercise = try #require(fixture.catalog.exercise("mp-pool"))
+        let expected = [("solution", 10), ("broken/serial", 6)]
+        var scores: [Int64: Int] = [:]
+        for (index, (folder, score)) in expected.enumerated() {
+            let files = ExerciseChecker.submission(from: exercise, folder: folder)
+            scores[try await fixture.store.submit(student: "s\(index)", exercise: "mp-pool", files: files).submission.id!] = score
+        }
+        let pool = GradingPool(store: fixture.store, grader: try Grader(registry: .builtIn))
+        #expect(pool.workers >= 2, "the default pool grades two jobs at once")
+        _ = try await pool.run(untilIdle: true)
+        let results = try await fixture.store.results(exercise: "mp-pool")
+        #expect(results.count == 2)
+        for result in results {
+            #expect(result.job?.state == .done)
+            #expect(result.job?.score == scores[result.submission.id!],
+                    "submission \(result.submission.id!): \(result.scenarios.map { "\($0.name): \($0.message)" })")
+        }
     }
 
     @Test("a grader killed with SIGKILL mid-burst: its jobs are recovered once their lease expires, and every submission ends graded, once")

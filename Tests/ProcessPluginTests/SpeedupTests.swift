@@ -8,7 +8,7 @@ import TestSupport
 extension GradingRuns {
 /// The speedup check judges parallel work from the scheduler's accounting, so it gives the same
 /// verdict on a quiet machine and on one busy with other work, and cannot be fooled by a
-/// program that merely sleeps less when given more workers.
+/// program that sleeps less, forks idle children, busy-waits or does the work twice.
 @Suite struct SpeedupTests {
     static let scenario = """
       - name: faster
@@ -44,7 +44,7 @@ extension GradingRuns {
         let outcome = try await grade(sleeper)
         guard AvailableCores.count() >= 2 else { return #expect(outcome.outcome == .skipped) }
         #expect(outcome.outcome == .failed && !outcome.isGraderFault, "\(outcome.message)")
-        #expect(outcome.message.contains("neither computing nor waiting for a core"), "\(outcome.message)")
+        #expect(outcome.message.contains("too little to measure"), "\(outcome.message)")
     }
 
     @Test func aProgramThatComputesLessWithMoreWorkersFails() async throws {
@@ -62,6 +62,99 @@ extension GradingRuns {
         guard AvailableCores.count() >= 2 else { return #expect(outcome.outcome == .skipped) }
         #expect(outcome.outcome == .failed && !outcome.isGraderFault, "\(outcome.message)")
         #expect(outcome.message.contains("much less work"), "\(outcome.message)")
+    }
+
+    /// The reference solution's prime counting (everything before its `count_primes`), and
+    /// helpers for the wrong programs below.
+    static var primes: String {
+        get throws {
+            let counting = try solution.components(separatedBy: "def count_primes(")[0]
+            return counting + """
+            from multiprocessing import Process, Event
+
+
+            def chunks(limit, parts):
+                step = max(1, limit // parts)
+                return [(start, min(start + step, limit)) for start in range(0, limit, step)]
+
+
+            def spin(stop):
+                while not stop.is_set():
+                    pass
+
+
+            def idle(stop):
+                stop.wait()
+
+
+            workers, limit = int(sys.argv[1]), int(sys.argv[2])
+
+            """
+        }
+    }
+
+    func expectFailure(_ body: String, mentioning phrases: String...) async throws {
+        let outcome = try await grade(try Self.primes + body + "\n")
+        guard AvailableCores.count() >= 2 else { return #expect(outcome.outcome == .skipped) }
+        #expect(outcome.outcome == .failed && !outcome.isGraderFault, "\(outcome.message)")
+        #expect(phrases.contains { outcome.message.contains($0) }, "\(outcome.message)")
+    }
+
+    @Test func aSerialProgramWithIdleChildrenFails() async throws {
+        try await expectFailure("""
+        if __name__ == "__main__":
+            stop = Event()
+            children = [Process(target=idle, args=(stop,)) for _ in range(workers)]
+            for child in children: child.start()
+            print(count_range((0, limit)))
+            stop.set()
+            for child in children: child.join()
+        """, mentioning: "done by the main process")
+    }
+
+    @Test func aSerialProgramWithBusyWaitingChildrenFails() async throws {
+        // The children want a CPU all along, as real workers would, but do none of the work.
+        try await expectFailure("""
+        if __name__ == "__main__":
+            stop = Event()
+            children = [Process(target=spin, args=(stop,)) for _ in range(workers - 1)]
+            for child in children: child.start()
+            print(count_range((0, limit)))
+            stop.set()
+            for child in children: child.join()
+        """, mentioning: "below the", "done by the main process")
+    }
+
+    @Test func workersThatTakeTurnsBesideABusyWaiterFail() async throws {
+        // With more than one worker, workers compute one at a time while another child spins,
+        // so that two processes always want a CPU: the spinner's CPU is no useful work.
+        try await expectFailure("""
+        if __name__ == "__main__":
+            stop = Event()
+            spinners = [Process(target=spin, args=(stop,)) for _ in range(workers - 1)]
+            for spinner in spinners: spinner.start()
+            with Pool(workers) as pool:
+                total = sum(pool.apply(count_range, (chunk,)) for chunk in chunks(limit, workers * 16))
+            stop.set()
+            for spinner in spinners: spinner.join()
+            print(total)
+        """, mentioning: "below the")
+    }
+
+    @Test func workersThatEachDoAllTheWorkFail() async throws {
+        try await expectFailure("""
+        if __name__ == "__main__":
+            with Pool(workers) as pool:
+                print(pool.map(count_range, [(0, limit)] * workers)[0])
+        """, mentioning: "below the")
+    }
+
+    @Test func aPoolOfOneWorkerFails() async throws {
+        try await expectFailure("""
+        if __name__ == "__main__":
+            with Pool(1) as pool:
+                print(sum(pool.map(count_range, chunks(limit, workers * 16))))
+        """, mentioning: "below the")
     }
 
     @Test func theReferenceSolutionPassesOnAQuietAndOnABusyMachine() async throws {

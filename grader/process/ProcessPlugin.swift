@@ -26,7 +26,7 @@ public struct ProcessPlugin: ScenarioPlugin {
             ParameterDescription("timeout", "duration", "time each run may take before it counts as a deadlock or livelock (default: limits.wall)"),
             ParameterDescription("workers", "integer", "the value of {workers} in args for plain runs (default 1)"),
             ParameterDescription("speedup", "{workers, minimum, rounds}",
-                                 "compare runs with {workers}=1 and {workers}=N: at least `minimum` times faster (skipped with fewer than N cores)"),
+                                 "compare runs with {workers}=1 and {workers}=N: from their CPU accounting, at least `minimum` times faster on N free cores (skipped with fewer than N cores)"),
         ]
     }
 
@@ -34,8 +34,8 @@ public struct ProcessPlugin: ScenarioPlugin {
     public struct Speedup: Sendable, Hashable {
         public var workers: Int
         public var minimum: Double
-        /// Runs of each kind; the fastest of each is compared, to shrug off a busy moment (a
-        /// program short of the mark gets up to three times as many before it fails).
+        /// Runs of each kind; the best `workers` run is judged against the one-worker run that
+        /// did the most work.
         public var rounds: Int
     }
 
@@ -71,7 +71,7 @@ public struct ProcessPlugin: ScenarioPlugin {
             workers = reader.integer("workers", required: false) ?? 1
             if let object = reader.object("speedup", required: false) {
                 let workers = object.integer("workers", minimum: 2)
-                let rounds = object.integer("rounds", required: false) ?? 3
+                let rounds = object.integer("rounds", required: false) ?? 2
                 var minimum: Double?
                 if let node = object.required("minimum") {
                     if let text = node.scalar, let value = Double(text), value > 1 {
@@ -197,11 +197,10 @@ public struct ProcessPlugin: ScenarioPlugin {
         return ". Its stderr ends with:\n" + Feedback.tail(err)
     }
 
-    /// Judges a speedup from the scheduler's accounting of each run, not from bare wall time:
-    /// time the machine made the program wait for a core is taken out (so a busy machine does
-    /// not hide a real speedup), a one-worker run that sleeps instead of computing fails (so
-    /// sleeping less does not pass for parallel work), and so does doing less work with more
-    /// workers.
+    /// Judges a speedup from what the program did, not from the wall clock (which a busy
+    /// machine stretches at will): how much CPU work it did with one worker and with
+    /// `workers`, how much of it its worker processes did, and how many of them computed at
+    /// once. See the README's "Speedup" for why each figure is load-independent.
     func measureSpeedup(_ speedup: Speedup, config: Config, run: ScenarioRun) async throws -> ScenarioVerdict {
         let cores = AvailableCores.count()
         if cores < speedup.workers {
@@ -211,61 +210,86 @@ public struct ProcessPlugin: ScenarioPlugin {
         guard CPUProfiler.isAvailable else {
             throw DriverError("this kernel keeps no per-thread scheduler accounting (/proc/<pid>/schedstat), which the speedup check needs")
         }
-        var serial: CPUProfile?, parallel: CPUProfile?
-        var round = 0
-        // A program short of the mark gets up to three times as many rounds: a coordinator
-        // process kept waiting for a core now and then leaves its workers idle, which no
-        // accounting can give back; the quietest runs show what the program can do.
-        func shortOfTheMark() -> Bool {
-            guard let serial, let parallel else { return true }
-            return serial.quietSeconds / max(parallel.quietSeconds, 0.001) < speedup.minimum
-        }
-        while round < speedup.rounds || (round < speedup.rounds * 3 && shortOfTheMark()) {
-            round += 1
+        var serial: [CPUProfile] = [], parallel: [CPUProfile] = []
+        for round in 1...speedup.rounds {
             for workers in [1, speedup.workers] {
                 let outcome = try await runOnce(run, config: config, workers: workers, profiledOn: speedup.workers)
                 if let problem = problem(with: outcome, config: config) {
                     return .fail("with {workers}=\(workers) (round \(round)): " + problem)
                 }
-                let profile = outcome.profile
-                guard profile.sampled else { continue }
-                // The quietest run of each kind is the one least disturbed by anything.
-                if workers == 1 {
-                    if serial.map({ profile.quietSeconds < $0.quietSeconds }) ?? true { serial = profile }
-                } else if parallel.map({ profile.quietSeconds < $0.quietSeconds }) ?? true {
-                    parallel = profile
-                }
+                guard outcome.profile.sampled else { continue }
+                if workers == 1 { serial.append(outcome.profile) } else { parallel.append(outcome.profile) }
             }
         }
-        guard let serial, let parallel else {
+        guard !serial.isEmpty, !parallel.isEmpty else {
             return .fail("your program ended too quickly to be measured; give each worker more to do")
         }
-        return Self.judge(speedup, serial: serial, parallel: parallel, rounds: round)
+        return Self.judge(speedup, serial: serial, parallel: parallel)
     }
 
-    /// The verdict on one serial and one parallel profile.
-    static func judge(_ speedup: Speedup, serial: CPUProfile, parallel: CPUProfile, rounds: Int) -> ScenarioVerdict {
-        let ratio = serial.quietSeconds / max(parallel.quietSeconds, 0.001)
-        let measured = "with 1 worker your program took \(format(serial.quietSeconds))s and \(format(serial.cpuSeconds))s of CPU,"
-            + " with \(speedup.workers) workers \(format(parallel.quietSeconds))s and \(format(parallel.cpuSeconds))s of CPU"
-            + " (quietest of \(rounds) run\(rounds == 1 ? "" : "s") each, time spent waiting for a busy machine's cores left out)"
-        if serial.idleFraction > 0.5 {
-            return .fail("with 1 worker your program spent \(format(serial.idleSeconds))s of its \(format(serial.wallSeconds))s neither computing"
-                         + " nor waiting for a core (sleeping or blocked), so its speedup says nothing about parallel work. Do the same"
-                         + " computation whatever the number of workers, and let more workers share it")
+    /// What the CPU accounting of one run with `workers` workers says about its speedup.
+    struct SpeedupEstimate {
+        var profile: CPUProfile
+        /// The workers' CPU work that was needed: no more than the one-worker run did in all,
+        /// less what the main process did here (work done twice, or busy waiting, is no gain).
+        var usefulSeconds: Double
+        /// `usefulSeconds` over the time the workers' work would take on a quiet machine.
+        var speedup: Double
+
+        init(_ profile: CPUProfile, serialCPU: Double) {
+            self.profile = profile
+            usefulSeconds = max(0, min(serialCPU - profile.mainCPUSeconds, profile.helperCPUSeconds))
+            speedup = profile.helperQuietSeconds > 0 ? usefulSeconds / profile.helperQuietSeconds : 0
         }
-        if parallel.cpuSeconds < 0.6 * serial.cpuSeconds {
-            return .fail(measured + ": with more workers it did much less work, so the time it saved was not gained by sharing the work."
+    }
+
+    /// The verdict on the one-worker and the `workers`-worker runs' profiles. The best of the
+    /// `workers` runs is judged, against the most work a one-worker run did: the benefit of any
+    /// doubt goes to the student, and no wrong program comes near the mark (see the README).
+    static func judge(_ speedup: Speedup, serial: [CPUProfile], parallel: [CPUProfile]) -> ScenarioVerdict {
+        let serialCPU = serial.map(\.sampledCPUSeconds).max() ?? 0
+        let estimates = parallel.map { SpeedupEstimate($0, serialCPU: serialCPU) }
+        guard let best = estimates.max(by: { $0.speedup < $1.speedup }) else {
+            return .fail("your program ended too quickly to be measured; give each worker more to do")
+        }
+        let run = best.profile
+        let n = speedup.workers
+        let runs = parallel.count == 1 ? "" : " (the best of \(parallel.count) runs)"
+        let measured = "with 1 worker your program used \(format(serialCPU))s of CPU; with \(n) workers\(runs)"
+            + " \(format(run.sampledCPUSeconds))s, \(format(run.helperCPUSeconds))s of it in worker processes"
+        if serialCPU < 0.05 {
+            return .fail("with 1 worker your program used only \(format(serialCPU))s of CPU, too little to measure a speedup on;"
+                         + " do the computation the statement asks for whatever the number of workers")
+        }
+        // One worker must mean one: a program that ignores the number (Pool() takes every
+        // core) would otherwise be as parallel with 1 as with `workers`.
+        if let wide = serial.max(by: { $0.helperWidth < $1.helperWidth }), wide.helperWidth > 1.25 {
+            return .fail("with {workers}=1, \(format(wide.helperWidth)) worker processes computed at once on average:"
+                         + " your program does not use the number of workers it is given (e.g. Pool() starts one per core)."
+                         + " Start exactly as many worker processes as the argument says")
+        }
+        if run.sampledCPUSeconds < 0.6 * serialCPU {
+            return .fail(measured + ": with more workers it did much less work, so any time it saved was not gained by sharing the work."
                          + " Do the same computation whatever the number of workers")
         }
-        if ratio < speedup.minimum {
-            let concurrency = "; on average \(format(parallel.concurrency)) of its processes or threads computed at once"
-            return .fail(measured + ": a speedup of \(format(ratio))×, below the \(format(speedup.minimum))× required\(concurrency)."
-                         + " Split the work among the workers so they run at the same time"
-                         + " (CPU-bound Python code needs processes, e.g. multiprocessing.Pool, because threads share one interpreter lock),"
-                         + " and make each worker's share large compared with the cost of starting it")
+        if run.helperCPUSeconds < 0.5 * run.sampledCPUSeconds {
+            return .fail(measured + ": most of the work was done by the main process, not shared among worker processes."
+                         + " Start \(n) worker processes (e.g. multiprocessing.Pool(\(n))) and give each a share of the work;"
+                         + " threads do not help here, since threads of one Python process share its interpreter lock")
         }
-        return .pass(measured + ": a speedup of \(format(ratio))×")
+        let figures = measured + "; on average \(format(run.helperWidth)) worker processes computed at once"
+        if best.speedup < speedup.minimum {
+            let extra = run.helperCPUSeconds > 1.3 * best.usefulSeconds
+                ? " The workers used \(format(run.helperCPUSeconds - best.usefulSeconds))s more CPU than the whole one-worker run needed:"
+                    + " work done twice or busy waiting is no speedup."
+                : ""
+            return .fail(figures + ", which makes a speedup of \(format(best.speedup))× on \(n) free cores,"
+                         + " below the \(format(speedup.minimum))× required.\(extra)"
+                         + " Split the work among the workers so they compute at the same time, not one after another"
+                         + " (e.g. pool.map over chunks rather than pool.apply for each), and make each worker's share large"
+                         + " compared with the cost of handing it over")
+        }
+        return .pass(figures + ": a speedup of \(format(best.speedup))× on \(n) free cores")
     }
 
     static func format(_ value: Double) -> String { String(format: "%.2f", value) }

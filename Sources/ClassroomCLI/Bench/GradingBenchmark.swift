@@ -54,8 +54,8 @@ struct GradingBenchmark: AsyncParsableCommand {
         let busy = try await measure(store: store, pool: pool, finished: finished, files: solution)
         hogs.stop()
         busy.print(label: "two CPU hogs", baseline: baseline)
-        print(String(format: "  with two hogs against quiet: throughput %.2f×, median latency %.2f×",
-                     busy.rate / quiet.rate, busy.median / quiet.median))
+        print(String(format: "  with two hogs against quiet: throughput %.2f×, latency p50 %.2f×, p90 %.2f×",
+                     busy.rate / quiet.rate, busy.median / quiet.median, busy.p90 / quiet.p90))
 
         let results = try await store.results(exercise: "bench-echo", limit: 2 * (submissions + samples) + 1)
         let full = results.filter { $0.job?.state == .done && $0.job?.score == $0.job?.maxScore }.count
