@@ -79,8 +79,6 @@ let package = Package(
         .target(name: "Client", swiftSettings: strict),
         // Histories of concurrent operations and the linearizability checker (Foundation only).
         .target(name: "History", exclude: ["README.md"], swiftSettings: strict),
-        // A seeded, deterministic model of a broken network: latencies, losses, partitions, fault schedules (Foundation only).
-        .target(name: "Faults", exclude: ["README.md"], swiftSettings: strict),
         // Checkers of transactional (Elle-style dependency cycles) and replicated-log histories.
         .target(name: "Consistency", exclude: ["README.md"], swiftSettings: strict),
         // A seeded, deterministic model of a broken network: latencies, losses, partitions, fault schedules (Foundation only).

@@ -66,7 +66,7 @@ struct CourseCommand: AsyncParsableCommand {
         var id: String
 
         func run() async throws {
-            let store = try database.openExisting()
+            let store = try await database.openExisting()
             let course = try await store.course(id)
             var definitions: [String: ExerciseDefinition] = [:]
             for exerciseId in Set(course.definition.exerciseIDs) where course.exercises[exerciseId] != nil {
