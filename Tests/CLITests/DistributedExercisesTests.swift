@@ -18,7 +18,7 @@ struct DistributedExercisesTests {
         let outputs = try await Self.checkConcurrently(exercise, seeds: Self.seeds)
         for (seed, output) in zip(Self.seeds, outputs) {
             #expect(output.status == 0, "seed \(seed):\n\(output.stdout)\n\(output.stderr)")
-            #expect(output.stdout.contains("The exercise behaves as declared."), "seed \(seed):\n\(output.stdout)")
+            #expect(output.stdout.contains("behaves as declared"), "seed \(seed):\n\(output.stdout)")
             #expect(!output.stdout.contains("WRONG"), "seed \(seed):\n\(output.stdout)")
         }
     }
