@@ -263,7 +263,7 @@ public struct ProcessPlugin: ScenarioPlugin {
         }
         // One worker must mean one: a program that ignores the number (Pool() takes every
         // core) would otherwise be as parallel with 1 as with `workers`.
-        if let wide = serial.max(by: { $0.helperWidth < $1.helperWidth }), wide.helperWidth > 1.25 {
+        if let wide = serial.max(by: { $0.helperWidth < $1.helperWidth }), wide.helperWidth > 1.5 {
             return .fail("with {workers}=1, \(format(wide.helperWidth)) worker processes computed at once on average:"
                          + " your program does not use the number of workers it is given (e.g. Pool() starts one per core)."
                          + " Start exactly as many worker processes as the argument says")
