@@ -66,7 +66,7 @@ struct BackendTests {
         #expect(course.totalPoints == 16)
         let echo = try await fixture.store.exercise("tcp-echo")
         #expect(echo.definition == fixture.catalog.exercise("tcp-echo")?.definition)
-        #expect(echo.courses == ["concurrency-workshop", "sockets-primer"])
+        #expect(echo.courses == ["concurrency-workshop", "networks-distributed", "sockets-primer"])
         #expect(try await fixture.store.exerciseFiles("tcp-echo", version: 1) == fixture.catalog.exercise("tcp-echo")?.files)
         #expect(try await fixture.store.courses().map(\.record.id) == fixture.catalog.courses.map(\.definition.id).sorted())
         #expect(try await fixture.store.exercises().count == fixture.catalog.exercises.count)

@@ -39,6 +39,15 @@ final class ChromeDriver: @unchecked Sendable {
             throw TestFailure("no WebDriver session: \(reply)")
         }
         session = id
+        // The viewport itself, not the window around it, is what a projector shows and what a
+        // screenshot holds: pin it to 1920×1080 through the DevTools protocol.
+        do {
+            _ = try call("POST", "/session/\(session)/goog/cdp/execute", ["cmd": "Emulation.setDeviceMetricsOverride", "params": [
+                "width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": false,
+            ]])
+        } catch {
+            print("chromedriver would not set the viewport (\(error)); the window size stands")
+        }
     }
 
     deinit {
