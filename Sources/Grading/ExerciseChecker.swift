@@ -20,13 +20,16 @@ public struct ExerciseChecker: Sendable {
         public var seconds: Double = 0
 
         public var actualFailures: Set<String> { Set(outcomes.filter { !$0.passed }.map(\.name)) }
-        public var asDeclared: Bool { actualFailures == expectedFailures }
+        /// The folder failed exactly the scenarios it declares, each by the program's doing: a
+        /// grader error is ours, so it proves nothing about the folder even where a failure
+        /// was expected.
+        public var asDeclared: Bool { actualFailures == expectedFailures && !outcomes.contains(where: \.isGraderFault) }
         public var score: Int { outcomes.reduce(0) { $0 + $1.points } }
         public var maxScore: Int { outcomes.reduce(0) { $0 + $1.maxPoints } }
 
         /// What went wrong, for the instructor: scenarios that failed unexpectedly or passed unexpectedly.
         public var problems: [String] {
-            let unexpectedFailures = outcomes.filter { !$0.passed && !expectedFailures.contains($0.name) }
+            let unexpectedFailures = outcomes.filter { !$0.passed && (!expectedFailures.contains($0.name) || $0.isGraderFault) }
                 .map { "failed \"\($0.name)\": \($0.message)" }
             let unexpectedPasses = expectedFailures.subtracting(actualFailures).sorted().map { "passed \"\($0)\", which it must fail" }
             return unexpectedFailures + unexpectedPasses

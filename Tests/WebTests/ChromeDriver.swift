@@ -9,6 +9,7 @@ final class ChromeDriver: @unchecked Sendable {
     private let process = Process()
     private let port: Int
     private var session = ""
+    private var stopped = false
 
     init(javascript: Bool = true) throws {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -52,7 +53,7 @@ final class ChromeDriver: @unchecked Sendable {
 
     deinit {
         // A test that failed half-way still leaves no browser behind.
-        if process.isRunning { process.terminate() }
+        stopDriver()
     }
 
     func open(_ url: String) throws { _ = try call("POST", "/session/\(session)/url", ["url": url]) }
@@ -83,9 +84,29 @@ final class ChromeDriver: @unchecked Sendable {
     }
 
     func quit() {
-        if !session.isEmpty { _ = try? call("DELETE", "/session/\(session)") }
-        process.terminate()
-        process.waitUntilExit()
+        if !session.isEmpty {
+            do { _ = try call("DELETE", "/session/\(session)") } catch { print("chromedriver did not end its session: \(error)") }
+            session = ""
+        }
+        stopDriver()
+    }
+
+    /// Ends chromedriver and reaps it here. Not `Process.waitUntilExit()`: in this test process
+    /// it was seen never to return (chromedriver lay unreaped as a zombie while the wait spun
+    /// at full CPU until the suite's time limit), so the browser tests hung after their last
+    /// step; `waitpid` on the one pid cannot miss the exit.
+    private func stopDriver() {
+        let pid = process.processIdentifier
+        guard pid > 0, !stopped else { return }
+        stopped = true
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        for _ in 0..<100 {
+            if waitpid(pid, &status, WNOHANG) != 0 { return }
+            usleep(20_000)
+        }
+        kill(pid, SIGKILL)
+        _ = waitpid(pid, &status, 0)
     }
 
     private func call(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws -> [String: Any] {

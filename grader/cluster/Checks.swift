@@ -127,10 +127,8 @@ struct Checks {
             let client = WorkloadClient(number: 0, cluster: cluster, workload: workload)
             defer { client.closeAll() }
             var last: JSONValue?
-            var attempt = 0
             while true {
-                attempt += 1
-                let id = 1_000_000 + index * 1000 + attempt
+                let id = recorder.nextFinalReadID()
                 let request = template.filled(["key": key.map { .string($0) } ?? .null, "id": .int(id), "node": .string(node), "client": .int(0)])
                 let record = OperationRecord(process: id, client: -1, kind: .read, key: key, input: .null, output: .null, outcome: .invoke,
                                              node: node, id: id, invoked: cluster.now, completed: nil, strangeReply: nil, final: true)
@@ -200,7 +198,7 @@ struct Checks {
         } while true
         let said = answers.map { "\($0.0) says \($0.1.map(\.shown) ?? "nothing")" }.joined(separator: ", ")
         throw fail("after the heal the nodes do not agree on \(field) within \(Feedback.seconds(within)): \(said)."
-                   + " Once the network heals, every node must follow the same \(field) (an old one must step down when it hears of a newer term)")
+                   + " Once the network heals, every node must settle on the same \(field) (for a leader: an old one steps down when it hears of a newer term)")
     }
 
     /// One request line to a node through the driver; the reply's `field`.

@@ -26,11 +26,22 @@ struct OperationRecord: Sendable {
 
 /// The history of a scenario's operations: events in real-time order and their records.
 final class HistoryRecorder: @unchecked Sendable {
-    // `lock` guards both arrays and the counter; every client task appends.
+    // `lock` guards both arrays and the counters; every client task appends.
     private let lock = NSLock()
     private var events: [HistoryEvent] = []
     private var records: [OperationRecord] = []
     private var completedCount = 0
+    private var finalReadCount = 0
+
+    /// A request id for a final read, never used before in this scenario: a node that
+    /// remembers ids (to answer a retried request once) must not mistake a read of one key for
+    /// an earlier read of another.
+    func nextFinalReadID() -> Int {
+        lock.withLock {
+            finalReadCount += 1
+            return 1_000_000 + finalReadCount
+        }
+    }
 
     /// Records an invoke; returns the record's index.
     func invoke(_ record: OperationRecord) -> Int {
@@ -59,7 +70,13 @@ final class HistoryRecorder: @unchecked Sendable {
     }
 
     var completed: Int { lock.withLock { completedCount } }
-    var allEvents: [HistoryEvent] { lock.withLock { events } }
+    /// The events in real-time order. Clients read the clock before they take the lock, so two
+    /// events a few microseconds apart may have been appended the other way round; the sort is
+    /// stable, so an operation's invoke still comes before a completion stamped the same instant.
+    var allEvents: [HistoryEvent] {
+        let appended = lock.withLock { events }
+        return appended.enumerated().sorted { ($0.element.time ?? 0, $0.offset) < ($1.element.time ?? 0, $1.offset) }.map(\.element)
+    }
     var allRecords: [OperationRecord] { lock.withLock { records } }
 }
 
