@@ -247,21 +247,3 @@ extension GradingRuns {
 }
 
 }
-
-extension GradingRuns {
-/// The shipped exercises of this plugin family are fair: solutions score full marks and each
-/// broken variant fails exactly what it declares.
-@Suite struct ShippedExerciseTests {
-    @Test func everyVariantBehavesAsDeclared() async throws {
-        let registry = try Workspace.registry()
-        let catalog = try CatalogLoader(root: Repository.root, parameterChecker: registry).load()
-        let checker = ExerciseChecker(grader: try Grader(registry: registry))
-        for id in ["producer-consumer", "thread-counter", "mp-pool", "lru-cache", "xmlrpc-calc"] {
-            let exercise = try #require(catalog.exercise(id), "exercise \(id) is not in the shipped catalog")
-            for row in await checker.check(exercise) {
-                #expect(row.asDeclared, "\(id) \(row.variant): \(row.problems.joined(separator: "; "))")
-            }
-        }
-    }
-}
-}
