@@ -75,6 +75,25 @@ public struct StoreTable: Sendable, Hashable {
     public var canonicalRows: [String] {
         rows.map { $0.map(\.description).joined(separator: "|") }.sorted()
     }
+
+    /// Whether `other` holds the same rows, dates within a millisecond of each other: SQLite
+    /// keeps dates as text to the millisecond and PostgreSQL to the microsecond, so a date
+    /// truncated on one side can read one millisecond apart on the other (seen in about one
+    /// `db copy` of four when compared as text).
+    public func sameRows(as other: StoreTable) -> Bool {
+        func key(_ row: [StoreValue]) -> String {
+            row.map { if case .date = $0 { "@" } else { $0.description } }.joined(separator: "|")
+        }
+        let mine = rows.sorted { (key($0), $0.description) < (key($1), $1.description) }
+        let theirs = other.rows.sorted { (key($0), $0.description) < (key($1), $1.description) }
+        guard mine.count == theirs.count else { return false }
+        return zip(mine, theirs).allSatisfy { left, right in
+            left.count == right.count && zip(left, right).allSatisfy { a, b in
+                if case let .date(x) = a, case let .date(y) = b { return abs(x.timeIntervalSince(y)) <= 0.0015 }
+                return a == b || a.description == b.description
+            }
+        }
+    }
 }
 
 /// A grading process as the store knows it: from its heartbeats and the jobs it holds.

@@ -44,7 +44,7 @@ struct DatabaseCommand: AsyncParsableCommand {
             var table = TextTable("TABLE", "ROWS", "CHECKED")
             var mismatched: [String] = []
             for (original, copy) in zip(tables, copied) {
-                let same = original.name == copy.name && original.canonicalRows == copy.canonicalRows
+                let same = original.name == copy.name && original.sameRows(as: copy)
                 if !same { mismatched.append(original.name) }
                 table.add(original.name, String(original.rows.count), same ? "same" : "DIFFERENT")
             }
