@@ -1,10 +1,11 @@
 import Foundation
+import Sandbox
 
 /// How many cores this grader may really use: its CPU affinity, capped by a cgroup CPU quota.
 public enum AvailableCores {
     public static func count() -> Int {
         var cores = ProcessInfo.processInfo.processorCount
-        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        if let status = KernelFile.text("/proc/self/status"),
            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) {
             let list = line.split(separator: ":", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)
             var allowed = 0
@@ -21,7 +22,7 @@ public enum AvailableCores {
     /// CPUs' worth of time the grader's cgroup may use (cgroup v2 `cpu.max` or v1 CFS quota).
     static func cgroupQuota() -> Double? {
         func read(_ path: String) -> String? {
-            (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            KernelFile.text(path)?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         guard let membership = read("/proc/self/cgroup") else { return nil }
         for line in membership.split(separator: "\n") {

@@ -306,7 +306,7 @@ enum CellSockets {
     static func isBound(port: Int, udp: Bool, cellInit: Int32) -> Bool {
         let hexPort = String(format: ":%04X", port)
         for table in udp ? ["udp", "udp6"] : ["tcp", "tcp6"] {
-            guard let text = try? String(contentsOfFile: "/proc/\(cellInit)/net/\(table)", encoding: .utf8) else { continue }
+            guard let text = KernelFile.text("/proc/\(cellInit)/net/\(table)") else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard fields.count > 3, fields[1].hasSuffix(hexPort) else { continue }
@@ -356,7 +356,7 @@ enum CellSockets {
     static func unreadBytes(local: Int, remote: Int, cellInit: Int32) -> Int? {
         let localSuffix = String(format: ":%04X", local), remoteSuffix = String(format: ":%04X", remote)
         for table in ["tcp", "tcp6"] {
-            guard let text = try? String(contentsOfFile: "/proc/\(cellInit)/net/\(table)", encoding: .utf8) else { continue }
+            guard let text = KernelFile.text("/proc/\(cellInit)/net/\(table)") else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ", omittingEmptySubsequences: true)
                 guard fields.count > 4, fields[1].hasSuffix(localSuffix), fields[2].hasSuffix(remoteSuffix) else { continue }
@@ -387,7 +387,7 @@ enum CellSockets {
 enum ProcessTree {
     /// Threads of one process (0 when it is gone).
     static func threads(of pid: Int32) -> Int {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+        guard let status = KernelFile.text("/proc/\(pid)/status"),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Threads:") }),
               let count = line.split(whereSeparator: \.isWhitespace).last.flatMap({ Int($0) }) else { return 0 }
         return count
@@ -399,7 +399,7 @@ enum ProcessTree {
         while let next = pending.popLast(), found.count < 100_000 {
             let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(next)/task")) ?? []
             for task in tasks {
-                guard let text = try? String(contentsOfFile: "/proc/\(next)/task/\(task)/children", encoding: .utf8) else { continue }
+                guard let text = KernelFile.text("/proc/\(next)/task/\(task)/children") else { continue }
                 let children = text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
                 found += children
                 pending += children

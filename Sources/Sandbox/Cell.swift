@@ -369,7 +369,7 @@ public final class SandboxProcess: Sendable {
     /// Host pid of the main process while it lives.
     public var hostProcessID: Int32? {
         let initPID = cell.initPID
-        guard let children = readText("/proc/\(initPID)/task/\(initPID)/children") else { return nil }
+        guard let children = KernelFile.text("/proc/\(initPID)/task/\(initPID)/children") else { return nil }
         for child in children.split(separator: " ").compactMap({ Int32($0) }) {
             // The pid the cell's init knows it by is the second level (host, cell, …).
             let levels = namespacePIDs(child)
@@ -383,7 +383,7 @@ public final class SandboxProcess: Sendable {
     /// Threads of the main process while it lives (0 once it has exited),
     /// e.g. to check a concurrency exercise really uses threads.
     public func threadCount() -> Int {
-        guard let pid = hostProcessID, let status = readText("/proc/\(pid)/status"),
+        guard let pid = hostProcessID, let status = KernelFile.text("/proc/\(pid)/status"),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Threads:") }),
               let n = line.split(whereSeparator: \.isWhitespace).last.flatMap({ Int($0) }) else { return 0 }
         return n
@@ -777,7 +777,7 @@ final class CellCore: @unchecked Sendable {
 
 /// A process's pids from the host's pid namespace inward (the NSpid line of its status).
 func namespacePIDs(_ hostPID: Int32) -> [Int32] {
-    guard let status = readText("/proc/\(hostPID)/status"),
+    guard let status = KernelFile.text("/proc/\(hostPID)/status"),
           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }) else { return [] }
     return line.split(whereSeparator: \.isWhitespace).dropFirst().compactMap { Int32($0) }
 }

@@ -53,8 +53,8 @@ public struct CgroupLayout: Sendable, Codable, Equatable {
 
     static func detect() -> CgroupLayout {
         var notes: [String] = []
-        let membership = readText("/proc/self/cgroup") ?? ""
-        let mounts = (readText("/proc/self/mountinfo") ?? "").split(separator: "\n").compactMap(MountLine.init)
+        let membership = KernelFile.text("/proc/self/cgroup") ?? ""
+        let mounts = (KernelFile.text("/proc/self/mountinfo") ?? "").split(separator: "\n").compactMap(MountLine.init)
         // Own cgroup per hierarchy: "id:controllers:path".
         var ownV1: [String: String] = [:]
         var ownV2: String?
@@ -68,14 +68,14 @@ public struct CgroupLayout: Sendable, Codable, Equatable {
 
         if let own = ownV2, let mount = mounts.first(where: { $0.fsType == "cgroup2" }) {
             let dir = joined(mount.mountPoint, relative(own, to: mount.root))
-            let available = Set((readText(dir + "/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
+            let available = Set((KernelFile.text(dir + "/cgroup.controllers") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
             if available.isSuperset(of: ["memory", "pids"]) {
-                var enabled = Set((readText(dir + "/cgroup.subtree_control") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
+                var enabled = Set((KernelFile.text(dir + "/cgroup.subtree_control") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
                 if !enabled.isSuperset(of: ["memory", "pids"]) {
                     // Succeeds only where the kernel's "no internal processes"
                     // rule allows it (a delegated, empty cgroup or the root).
                     _ = writeText(dir + "/cgroup.subtree_control", "+memory +pids")
-                    enabled = Set((readText(dir + "/cgroup.subtree_control") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
+                    enabled = Set((KernelFile.text(dir + "/cgroup.subtree_control") ?? "").split(whereSeparator: \.isWhitespace).map(String.init))
                 }
                 if enabled.isSuperset(of: ["memory", "pids"]), canCreate(in: dir, name: probeName) {
                     return CgroupLayout(version: .v2, controllers: ["memory", "pids", "cpu"],
@@ -217,26 +217,26 @@ final class CellCgroups: Sendable {
     private func path(_ kind: Int32) -> String? { paths.first { $0.kind == kind }?.path }
 
     var cpuNanoseconds: UInt64? {
-        if let p = path(Int32(CS_CGROUP_V1_CPUACCT)), let t = readText(p + "/cpuacct.usage") {
+        if let p = path(Int32(CS_CGROUP_V1_CPUACCT)), let t = KernelFile.text(p + "/cpuacct.usage") {
             return UInt64(t.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        if let p = path(Int32(CS_CGROUP_V2)), let t = readText(p + "/cpu.stat") { return field(t, "usage_usec").map { $0 * 1000 } }
+        if let p = path(Int32(CS_CGROUP_V2)), let t = KernelFile.text(p + "/cpu.stat") { return field(t, "usage_usec").map { $0 * 1000 } }
         return nil
     }
 
     var peakMemory: UInt64? {
-        if let p = path(Int32(CS_CGROUP_V1_MEMORY)), let t = readText(p + "/memory.max_usage_in_bytes") {
+        if let p = path(Int32(CS_CGROUP_V1_MEMORY)), let t = KernelFile.text(p + "/memory.max_usage_in_bytes") {
             return UInt64(t.trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        if let p = path(Int32(CS_CGROUP_V2)), let t = readText(p + "/memory.peak") {
+        if let p = path(Int32(CS_CGROUP_V2)), let t = KernelFile.text(p + "/memory.peak") {
             return UInt64(t.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return nil
     }
 
     var oomKills: UInt64? {
-        if let p = path(Int32(CS_CGROUP_V1_MEMORY)), let t = readText(p + "/memory.oom_control") { return field(t, "oom_kill") }
-        if let p = path(Int32(CS_CGROUP_V2)), let t = readText(p + "/memory.events") { return field(t, "oom_kill") }
+        if let p = path(Int32(CS_CGROUP_V1_MEMORY)), let t = KernelFile.text(p + "/memory.oom_control") { return field(t, "oom_kill") }
+        if let p = path(Int32(CS_CGROUP_V2)), let t = KernelFile.text(p + "/memory.events") { return field(t, "oom_kill") }
         return nil
     }
 
@@ -244,7 +244,7 @@ final class CellCgroups: Sendable {
     /// lists them in the reader's pid namespace: the host's for the grader).
     func hostProcessIDs() -> [Int32] {
         guard let p = paths.first(where: { $0.kind != Int32(CS_CGROUP_V1_CPUACCT) }) ?? paths.first,
-              let t = readText(p.path + "/cgroup.procs") else { return [] }
+              let t = KernelFile.text(p.path + "/cgroup.procs") else { return [] }
         return t.split(separator: "\n").compactMap { Int32($0) }
     }
 
@@ -255,7 +255,7 @@ final class CellCgroups: Sendable {
             var remaining = false
             for p in paths where rmdir(p.path) != 0 && errno != ENOENT {
                 remaining = true
-                if let t = readText(p.path + "/cgroup.procs") {
+                if let t = KernelFile.text(p.path + "/cgroup.procs") {
                     for pid in t.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
                 }
             }
@@ -271,21 +271,6 @@ final class CellCgroups: Sendable {
         }
         return nil
     }
-}
-
-func readText(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var out: [UInt8] = []
-    var buf = [UInt8](repeating: 0, count: 16384)
-    while true {
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        if n <= 0 { break }
-        out.append(contentsOf: buf[0..<n])
-    }
-    return String(decoding: out, as: UTF8.self)
 }
 
 @discardableResult

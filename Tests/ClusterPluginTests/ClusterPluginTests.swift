@@ -212,6 +212,30 @@ struct ClusterRunTests {
         #expect(message.contains("not linearizable") || message.contains("was not read by"), "\(message)")
     }
 
+    @Test("every node of a 7-node cluster is seen listening, though the driver's 50 listeners fill /proc/net/tcp's first page")
+    func manyNodesAreSeenListening() async throws {
+        // The nodes' listeners land on the table's later pages; a reader that stops at the
+        // first short read reported them as never listening.
+        let fixture = try ClusterFixture()
+        let yaml = head("wide", entry: "register.py", args: "[\"{node}\", \"{port}\", \"{peers}\", \"leader\"]") + """
+        scenarios:
+          - name: wide
+            plugin: cluster
+            points: 10
+            nodes: 7
+            seed: 5
+            duration: 1s
+            settle: 200ms
+            startup: 10s
+        \(Self.workload)
+            invariants:
+              - acknowledged_writes: { within: 3s }
+        """
+        try fixture.exercise("wide", yaml: yaml, files: ["README.md": "x\n", "solution/register.py": try ClusterFixture.program("register.py")])
+        let solution = try #require(try await fixture.rows("wide").first)
+        #expect(solution.actualFailures.isEmpty, "\(solution.message("wide"))")
+    }
+
     @Test("a retried or duplicated request executed twice fails exactly_once; answering repeats from memory passes")
     func atMostOnce() async throws {
         let fixture = try ClusterFixture()

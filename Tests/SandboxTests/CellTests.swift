@@ -144,8 +144,32 @@ extension SandboxSuite {
             expectNothingLeft(cellName: cell.name, initPID: cell.initProcessID, marker: marker)
         }
 
+        @Test("a cell's /proc/net/tcp is read to its end, past the first page the kernel hands out")
+        func kernelTablesAreReadWhole() async throws {
+            let cell = try await Cell.open(policy: SandboxPolicy(limits: smallLimits()))
+            var listeners: [Int32] = []
+            defer { for fd in listeners { Glibc.close(fd) } }
+            for port in 20_000..<20_100 {
+                let fd = try await cell.makeSocket(.tcp)
+                listeners.append(fd)
+                var address = sockaddr_in()
+                address.sin_family = sa_family_t(AF_INET)
+                address.sin_addr.s_addr = inet_addr("127.0.0.1")
+                address.sin_port = in_port_t(UInt16(port).bigEndian)
+                let bound = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                #expect(bound == 0 && listen(fd, 1) == 0)
+            }
+            // 150 bytes a line, 27 lines a page: 100 listeners take four reads.
+            let table = try #require(KernelFile.text("/proc/\(cell.initProcessID)/net/tcp"))
+            let listening = table.split(separator: "\n").filter { line in line.split(separator: " ").dropFirst(3).first == "0A" }.count
+            await cell.close()
+            #expect(listening == 100, "read \(table.utf8.count) bytes")
+        }
+
         @Test func twoHundredCellsLeaveNothingBehind() async throws {
-            let mountsBefore = (readText("/proc/self/mountinfo") ?? "").split(separator: "\n").count
+            let mountsBefore = (KernelFile.text("/proc/self/mountinfo") ?? "").split(separator: "\n").count
             // Only what these cells leave counts: another process on the machine (or one killed
             // earlier) may have scratch folders of its own in /tmp.
             func scratchFolders() -> Set<String> {
@@ -162,9 +186,9 @@ extension SandboxSuite {
                 names.append((cell.name, cell.initProcessID))
             }
             for (name, pid) in names { expectNothingLeft(cellName: name, initPID: pid, marker: marker) }
-            let mountsAfter = (readText("/proc/self/mountinfo") ?? "").split(separator: "\n").count
+            let mountsAfter = (KernelFile.text("/proc/self/mountinfo") ?? "").split(separator: "\n").count
             #expect(mountsAfter == mountsBefore)
-            #expect(!(readText("/proc/self/mountinfo") ?? "").contains("cell-rw"))
+            #expect(!(KernelFile.text("/proc/self/mountinfo") ?? "").contains("cell-rw"))
             // Idle cells and zygotes are kept on purpose; once released,
             // nothing of the sandbox may remain. Other test targets may be
             // using cells of this process right now, so what is checked is
@@ -177,13 +201,13 @@ extension SandboxSuite {
             for parent in CgroupLayout.current.parents {
                 let left = (try? FileManager.default.contentsOfDirectory(atPath: parent.path))?.filter { $0.hasPrefix(mine) } ?? []
                 for dir in left {
-                    let procs = (readText("\(parent.path)/\(dir)/cgroup.procs") ?? "").split(separator: "\n").compactMap { Int32($0) }
+                    let procs = (KernelFile.text("\(parent.path)/\(dir)/cgroup.procs") ?? "").split(separator: "\n").compactMap { Int32($0) }
                     #expect(!procs.isEmpty, "an empty cgroup was left behind: \(dir)")
                     members.formUnion(procs)
                 }
             }
-            let children = (readText("/proc/self/task/\(getpid())/children") ?? "").split(separator: " ").compactMap { Int32($0) }
-            for child in children where (readText("/proc/\(child)/comm") ?? "").hasPrefix("cell-zygote") {
+            let children = (KernelFile.text("/proc/self/task/\(getpid())/children") ?? "").split(separator: " ").compactMap { Int32($0) }
+            for child in children where (KernelFile.text("/proc/\(child)/comm") ?? "").hasPrefix("cell-zygote") {
                 #expect(members.contains(child), "a zygote without its cgroup: \(child)")
             }
             #expect(scratchFolders().subtracting(scratchBefore).isEmpty)

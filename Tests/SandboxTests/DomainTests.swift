@@ -194,7 +194,7 @@ extension SandboxSuite {
             #expect(memoryContains(getpid(), secret), "the test cannot read memory: it proves nothing")
             for pid in checked {
                 #expect(!memoryContains(pid, secret), "process \(pid) of the cell holds the grader's memory")
-                #expect(readText("/proc/\(pid)/cmdline")?.hasPrefix("classroom-cell-zygote") == true)
+                #expect(KernelFile.text("/proc/\(pid)/cmdline")?.hasPrefix("classroom-cell-zygote") == true)
             }
             await cell.close()
         }
@@ -203,7 +203,7 @@ extension SandboxSuite {
 
 /// Whether `needle` is anywhere in the readable memory of process `pid`.
 func memoryContains(_ pid: Int32, _ needle: [UInt8]) -> Bool {
-    guard let maps = readText("/proc/\(pid)/maps") else { return false }
+    guard let maps = KernelFile.text("/proc/\(pid)/maps") else { return false }
     let fd = open("/proc/\(pid)/mem", O_RDONLY)
     guard fd >= 0 else { return false }
     defer { close(fd) }

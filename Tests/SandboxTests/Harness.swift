@@ -33,7 +33,7 @@ func expectNothingLeft(cellName: String, initPID: Int32, marker: String?, source
         #expect(hostProcesses(containing: marker).isEmpty, "a process of the run survived", sourceLocation: sourceLocation)
     }
     #expect(!FileManager.default.fileExists(atPath: "/proc/\(initPID)/status")
-            || !(readText("/proc/\(initPID)/status") ?? "").contains("cell-init"),
+            || !(KernelFile.text("/proc/\(initPID)/status") ?? "").contains("cell-init"),
             "the cell's init survived", sourceLocation: sourceLocation)
     for parent in CgroupLayout.current.parents {
         let left = (try? FileManager.default.contentsOfDirectory(atPath: parent.path))?.filter { $0 == cellName || $0.hasPrefix(cellName + "-") } ?? []

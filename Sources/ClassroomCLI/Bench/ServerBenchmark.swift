@@ -2,6 +2,7 @@ import ArgumentParser
 import Catalog
 import Client
 import Foundation
+import Sandbox
 import Store
 #if canImport(Glibc)
 import Glibc
@@ -142,7 +143,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func residentMegabytes() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+        guard let status = KernelFile.text("/proc/\(process.processIdentifier)/status"),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
               let kilobytes = line.split(whereSeparator: \.isWhitespace).dropFirst().first.flatMap({ Double($0) }) else { return 0 }
         return kilobytes / 1024
