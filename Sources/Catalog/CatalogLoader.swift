@@ -214,8 +214,30 @@ public struct CatalogLoader: Sendable {
         return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Shell-style matching of a relative path (`*.py`, `lib/*.py`); `*` does not cross `/`.
+    /// Shell-style matching of a relative path (`*.py`, `lib/*.py`): `*` does not cross `/`,
+    /// and a `**` part stands for any number of folders, none included (`**/*.py` is every
+    /// Python file at any depth, `pkg/**/*.py` every one under `pkg`).
     public static func glob(_ pattern: String, matches path: String) -> Bool {
-        fnmatch(pattern, path, FNM_PATHNAME) == 0
+        guard pattern.contains("**") else { return fnmatch(pattern, path, FNM_PATHNAME) == 0 }
+        let parts = pattern.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let names = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        // Part by part; a `**` either ends here or swallows one more folder. Memoized, so a
+        // pattern of many `**` parts stays polynomial.
+        var known: [Int: Bool] = [:]
+        func match(_ i: Int, _ j: Int) -> Bool {
+            let key = i * (names.count + 1) + j
+            if let hit = known[key] { return hit }
+            let result: Bool
+            if i == parts.count {
+                result = j == names.count
+            } else if parts[i] == "**" {
+                result = match(i + 1, j) || (j < names.count - 1 && match(i, j + 1))
+            } else {
+                result = j < names.count && fnmatch(parts[i], names[j], 0) == 0 && match(i + 1, j + 1)
+            }
+            known[key] = result
+            return result
+        }
+        return match(0, 0)
     }
 }

@@ -25,6 +25,7 @@ public struct ClassroomCommand: AsyncParsableCommand {
             LoginCommand.self,
             SubmitCommand.self,
             StatusCommand.self,
+            SubmissionsCommand.self,
             ScoreboardCommand.self,
             ResultsCommand.self,
             RegradeCommand.self,

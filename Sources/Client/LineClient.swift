@@ -33,7 +33,7 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
 /// awaited are kept for `nextEvent`.
 public final class LineClient: @unchecked Sendable {
     /// Commands whose `OK` reply carries lines ending with a lone `.`.
-    public static let multiLineCommands: Set<String> = ["HELP", "COURSES", "EXERCISES", "RESULT", "SCOREBOARD"]
+    public static let multiLineCommands: Set<String> = ["HELP", "COURSES", "EXERCISES", "RESULT", "SUBMISSIONS", "SCOREBOARD"]
 
     private var fd: Int32
     private var buffer: [UInt8] = []

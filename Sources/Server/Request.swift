@@ -6,6 +6,7 @@ public enum Request: Sendable, Equatable {
     case exercises(course: String?)
     case status(submission: Int64)
     case result(submission: Int64)
+    case submissions(exercise: String?)
     case scoreboard(course: String?)
     case watch(course: String?)
     case unwatch
@@ -17,10 +18,11 @@ public enum Request: Sendable, Equatable {
         ("HELP", "HELP", "this list"),
         ("HELLO", "HELLO <student> <token>", "log in as a student"),
         ("COURSES", "COURSES", "the courses on this server"),
-        ("EXERCISES", "EXERCISES [course]", "a course's exercises, with your best scores once logged in"),
+        ("EXERCISES", "EXERCISES [course]", "a course's exercises with their deadlines; once logged in, your counted scores, lateness and total"),
         ("SUBMIT", "SUBMIT <exercise> <bytes>", "then exactly <bytes> bytes: a JSON object of file name to base64 contents"),
         ("STATUS", "STATUS <submission>", "where your submission is: queued, running or done"),
         ("RESULT", "RESULT <submission>", "your submission's scenarios and feedback"),
+        ("SUBMISSIONS", "SUBMISSIONS [exercise]", "your own submissions, newest first"),
         ("SCOREBOARD", "SCOREBOARD [course]", "the standings"),
         ("WATCH", "WATCH [course]", "receive EVENT lines as results land and the board changes"),
         ("UNWATCH", "UNWATCH", "stop receiving board events"),
@@ -51,6 +53,7 @@ public enum Request: Sendable, Equatable {
         case "EXERCISES": return optionalCourse().map { .exercises(course: $0) }
         case "STATUS": return submission().map { .status(submission: $0) }
         case "RESULT": return submission().map { .result(submission: $0) }
+        case "SUBMISSIONS": return arguments.count <= 1 ? .success(.submissions(exercise: arguments.first)) : .failure(usage())
         case "SCOREBOARD": return optionalCourse().map { .scoreboard(course: $0) }
         case "WATCH": return optionalCourse().map { .watch(course: $0) }
         case "UNWATCH": return arguments.isEmpty ? .success(.unwatch) : .failure(usage())

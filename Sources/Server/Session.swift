@@ -104,6 +104,8 @@ public actor Session {
                 return (try await status(id), .none)
             case let .result(id):
                 return (try await result(id), .none)
+            case let .submissions(exercise):
+                return (try await submissions(exercise: exercise), .none)
             case let .scoreboard(course):
                 return (try await scoreboard(course: course), .none)
             case let .watch(course):
@@ -180,19 +182,47 @@ public actor Session {
     private func listExercises(course named: String?) async throws -> Reply {
         let courseId = try await resolveCourse(named)
         let course = try await context.catalog.course(courseId)
-        var best: [String: Int] = [:]
-        if let student, courses.contains(courseId) {
-            best = try await context.scoreboards.board(courseId).board.rows.first { $0.student == student }?.scores ?? [:]
+        // The gradebook counts as exports do: the course's policy, late penalties and this
+        // student's own deadline extensions.
+        var row: Gradebook.Row?
+        let enrolled = student != nil && courses.contains(courseId)
+        if enrolled {
+            row = try await context.store.gradebook(course: courseId).rows.first { $0.student.name == student }
         }
+        let now = Date()
         var lines: [String] = []
+        var total = 0, maxTotal = 0
         for unit in course.definition.units {
             for id in unit.exercises {
                 let points = course.exercises[id]?.points ?? 0
-                let score = student == nil ? "" : " best=\(best[id].map(String.init) ?? "-")"
-                lines.append("\(id) \(points) points day \(unit.day)\(score) \(course.exercises[id]?.title ?? "")")
+                maxTotal += points
+                var line = "\(id) \(points) points day \(unit.day)"
+                if enrolled {
+                    let cell = row?.cells[id]
+                    total += cell?.score ?? 0
+                    line += " best=\(cell.map { String($0.score) } ?? "-")"
+                    if cell?.isLate == true { line += " late" }
+                }
+                if let opens = unit.unlocksAt, opens > now { line += " locked-until=\(Self.time(opens))" }
+                if let due = row?.extensions[id] ?? unit.deadline { line += " due=\(Self.time(due))" }
+                lines.append(line + " \(course.exercises[id]?.title ?? "")")
             }
         }
-        return .lines("\(lines.count) exercises in \(courseId)", lines)
+        let header = "\(lines.count) exercises in \(courseId)" + (enrolled ? " total \(total)/\(maxTotal)" : "")
+        return .lines(header, lines)
+    }
+
+    /// A moment on the wire: ISO 8601 in UTC, for clients to show in their own time zone.
+    static func time(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle()) }
+
+    /// The student's own submissions, newest first, with where each is and what it scored.
+    private func submissions(exercise: String?) async throws -> Reply {
+        guard let student else { throw RefusedRequest(.error(.unauthorized, "log in first with HELLO <student> <token>")) }
+        let results = try await context.store.results(student: student, exercise: exercise, limit: 500)
+        let lines = results.map { result in
+            "\(result.submission.id!) \(result.submission.exerciseId) \(Self.time(result.submission.submittedAt)) " + Self.statusText(result)
+        }
+        return .lines("\(lines.count) submissions" + (exercise.map { " of \($0)" } ?? ""), lines)
     }
 
     private func submit(exercise: String, payload: [UInt8]) async -> Reply {

@@ -125,7 +125,7 @@ public final class ClassroomStore: Sendable {
         try await backend.pendingJobCount()
     }
 
-    /// Queues a regrade of each student's latest submission of `exercise` against its current version; returns the submissions queued.
+    /// Queues a regrade, against its current version, of every submission of `exercise` that can count (all of them where the course counts the best, each student's latest where it counts the latest); returns the submissions queued.
     public func queueRegrade(exercise exerciseId: String, now: Date = Date()) async throws(StoreError) -> [SubmissionRecord] {
         try await backend.queueRegrade(exercise: exerciseId, now: now)
     }

@@ -55,7 +55,7 @@ public protocol StoreBackend: Sendable {
     /// Jobs waiting or running, to know when a grader is idle.
     func pendingJobCount() async throws(StoreError) -> Int
 
-    /// Queues a regrade of each student's latest submission of `exercise` against its current version; returns the submissions queued.
+    /// Queues a regrade of every submission of `exercise` that can count, against its current version; returns the submissions queued.
     func queueRegrade(exercise exerciseId: String, now: Date) async throws(StoreError) -> [SubmissionRecord]
 
     /// Submissions with their latest grading, newest first, optionally for one student and/or exercise.

@@ -22,6 +22,20 @@ struct CatalogLoaderTests {
         #expect(echo.definition.scenarios[0].parameterOrder == ["steps"])
     }
 
+    @Test("accept patterns: * stays in its folder, ** crosses any number of folders, none included")
+    func acceptPatterns() {
+        let cases: [(String, String, Bool)] = [
+            ("*.py", "server.py", true), ("*.py", "lib/util.py", false),
+            ("lib/*.py", "lib/util.py", true), ("lib/*.py", "lib/deep/util.py", false),
+            ("**/*.py", "server.py", true), ("**/*.py", "lib/deep/util.py", true), ("**/*.py", "notes.txt", false),
+            ("pkg/**/*.py", "pkg/a.py", true), ("pkg/**/*.py", "pkg/x/y/a.py", true), ("pkg/**/*.py", "other/a.py", false),
+            ("**", "a.py", false), ("**/**/*.py", "a/b/c.py", true),
+        ]
+        for (pattern, path, expected) in cases {
+            #expect(CatalogLoader.glob(pattern, matches: path) == expected, "\(pattern) on \(path)")
+        }
+    }
+
     @Test("a misspelt key, a wrong type and a missing exercise are all reported with file:line:column")
     func reportsEveryProblemAtOnce() throws {
         let copy = try TemporaryDirectory()

@@ -59,6 +59,46 @@ struct ProtocolTests {
         }
     }
 
+    @Test("a student's exercise list has the scores that count, the total, deadlines, locks and lateness; SUBMISSIONS lists only their own")
+    func exercisesAndSubmissions() async throws {
+        // tcp-echo's unit closed an hour ago (late work loses half under the course's policy);
+        // udp-time's opens tomorrow.
+        let due = Date(timeIntervalSinceNow: -3600), opens = Date(timeIntervalSinceNow: 86_400)
+        let fixture = try await ServerFixture(workers: 0, catalog: { catalog in
+            var copy = Repository.withoutCalendar(catalog)
+            let index = copy.courses.firstIndex { $0.definition.id == "sockets-primer" }!
+            var closed = copy.courses[index].definition.units[0], locked = closed
+            closed.exercises = ["tcp-echo"]
+            closed.deadline = due
+            locked.id = "later"
+            locked.exercises = ["udp-time"]
+            locked.unlocksAt = opens
+            copy.courses[index].definition.units = [closed, locked]
+            return copy
+        })
+        defer { Task { await fixture.stop() } }
+        let first = try await fixture.storeResult(student: "alice", score: 8)
+        let second = try await fixture.storeResult(student: "alice", score: 4)
+        let bobs = try await fixture.storeResult(student: "bob", score: 10)
+        try await onOwnThread {
+            let alice = try fixture.client(as: "alice")
+            let mine = try alice.request("EXERCISES sockets-primer")
+            #expect(mine.text == "2 exercises in sockets-primer total 4/16")
+            let wire = { (date: Date) in date.formatted(Date.ISO8601FormatStyle()) }
+            #expect(mine.lines == ["tcp-echo 10 points day 1 best=4 late due=\(wire(due)) A TCP echo server",
+                                   "udp-time 6 points day 1 best=- locked-until=\(wire(opens)) A UDP time server"])
+            let anonymous = try fixture.client().request("EXERCISES sockets-primer")
+            #expect(anonymous.text == "2 exercises in sockets-primer" && !anonymous.lines[0].contains("best="))
+
+            let listed = try alice.request("SUBMISSIONS")
+            #expect(listed.text == "2 submissions")
+            #expect(listed.lines.map { $0.split(separator: " ")[0] } == ["\(second)", "\(first)"], "newest first; not bob's \(bobs)")
+            #expect(listed.lines.first?.hasSuffix("done 4/10 late counts 2") == true, "\(listed.lines)")
+            #expect(try alice.request("SUBMISSIONS udp-time").lines.isEmpty)
+            #expect(try fixture.client().request("SUBMISSIONS").code == 401)
+        }
+    }
+
     @Test("authentication failures say nothing about which part was wrong, and repeated ones close")
     func authentication() async throws {
         let fixture = try await ServerFixture { $0.maxFailedLogins = 3 }

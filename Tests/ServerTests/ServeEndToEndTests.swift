@@ -53,8 +53,13 @@ struct ServeEndToEndTests {
         #expect(submitted.stdout.contains("✓ echoes a line"))
         #expect(submitted.stdout.contains("Total: 10/10"))
 
-        let status = try classroom("status")
-        #expect(status.stdout.contains("tcp-echo 10 points day 1 best=10"))
+        let status = try classroom("status", "--course", "sockets-primer")
+        #expect(status.stdout.contains("alice: 2 exercises in sockets-primer total 10/16"), "\(status.stdout)")
+        let row = status.stdout.split(separator: "\n").first { $0.contains("tcp-echo") }.map { $0.split(separator: " ").map(String.init) }
+        #expect(row?.prefix(4) == ["tcp-echo", "10", "10", "2027-06-30"], "points, the score that counts, then the unit's deadline (local date): \(status.stdout)")
+        let submissions = try classroom("submissions")
+        #expect(submissions.stdout.split(separator: "\n").last?.hasSuffix("done 10/10") == true, "\(submissions.stdout)")
+        #expect(try classroom("submissions", "--exercise", "udp-time").stdout.contains("no submissions of udp-time"))
         let board = try classroom("scoreboard")
         #expect(board.stdout.contains("alice") && board.stdout.contains("TOTAL"))
 
@@ -68,6 +73,21 @@ struct ServeEndToEndTests {
             let scoreboard = try raw.request("SCOREBOARD")
             #expect(scoreboard.lines.first?.hasPrefix("1 alice 10") == true)
         }
+
+        // A hand-in folder with more than the exercise takes: what was not stored is named,
+        // and a virtual environment is not even sent.
+        let handIn = try TemporaryDirectory("classroom-hand-in")
+        _ = try handIn.write("echo_server.py", try String(contentsOf: Repository.root.appendingPathComponent("exercises/tcp-echo/solution/echo_server.py"), encoding: .utf8))
+        _ = try handIn.write("notes.md", "my notes\n")
+        _ = try handIn.write("helpers/util.py", "X = 1\n")
+        _ = try handIn.write("myenv/pyvenv.cfg", "home = /usr/bin\n")
+        _ = try handIn.write("myenv/lib/site.py", "print('a venv')\n")
+        let again = try classroom("submit", "tcp-echo", handIn.url.path)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("Submission 2 of tcp-echo accepted, with echo_server.py;"), "\(again.stdout)")
+        #expect(again.stdout.contains("Not stored (the exercise does not accept them; its statement names the files it takes): helpers/util.py, notes.md"),
+                "\(again.stdout)")
+        #expect(!again.stdout.contains("myenv"))
 
         serve.terminate()  // SIGTERM: a graceful stop
         serve.waitUntilExit()

@@ -18,11 +18,14 @@ final class ServerFixture: @unchecked Sendable {
     /// Students and their tokens.
     private(set) var tokens: [String: String] = [:]
 
-    init(configure: (inout ServerConfiguration) -> Void = { _ in }, workers: Int = 2, students: [String] = ["alice", "bob"]) async throws {
+    /// - Parameter catalog: what is loaded of the shipped catalog; by default its calendar is
+    ///   dropped, so no unit is locked or past its deadline whenever the tests run.
+    init(configure: (inout ServerConfiguration) -> Void = { _ in }, workers: Int = 2, students: [String] = ["alice", "bob"],
+         catalog: (Catalog) -> Catalog = Repository.withoutCalendar) async throws {
         folder = try TemporaryDirectory("classroom-server")
         store = try ClassroomStore(path: folder.file("classroom.db").path)
         let registry = try PluginRegistry.withExternalPlugins(in: Repository.root.appendingPathComponent("grader"))
-        _ = try await store.load(Repository.withoutCalendar(try CatalogLoader(root: Repository.root, parameterChecker: registry).load()))
+        _ = try await store.load(catalog(try CatalogLoader(root: Repository.root, parameterChecker: registry).load()))
         for name in students {
             tokens[name] = try await store.addStudent(name: name, course: "sockets-primer").token
         }

@@ -256,9 +256,14 @@ struct BackendTests {
         _ = try await fixture.queued("alice")
         let claimed = try #require(try await fixture.store.claimJob(worker: "m-w0"))
         _ = try await fixture.store.finishJob(claimed, results: BackendFixture.results([4, 4]), isolation: "test")
+        // The course counts the best: the earlier, better submission may be what counts, so a
+        // regrade takes both, not only the latest.
+        _ = try await fixture.queued("alice")
+        let second = try #require(try await fixture.store.claimJob(worker: "m-w0"))
+        _ = try await fixture.store.finishJob(second, results: BackendFixture.results([0, 4]), isolation: "test")
         let regraded = try await fixture.store.queueRegrade(exercise: "tcp-echo")
         let pending = try await fixture.store.pendingJobCount()
-        #expect(regraded.count == 1 && pending == 1)
+        #expect(regraded.count == 2 && pending == 2)
 
         _ = try await fixture.store.addStudent(name: "bob", course: "sockets-primer")
         let past = Date(timeIntervalSinceNow: -3600)
@@ -273,7 +278,7 @@ struct BackendTests {
         _ = try await fixture.store.extendDeadline(student: "alice", exercise: "tcp-echo", until: until)
         let detail = try await fixture.store.studentDetail("alice")
         #expect(detail.enrolments.map(\.courseId) == ["sockets-primer"] && detail.extensions.map(\.exerciseId) == ["tcp-echo"])
-        #expect(detail.results.count == 1 && detail.results[0].job?.score == 8)
+        #expect(detail.results.count == 2 && detail.results.map { $0.job?.score } == [4, 8])
         await #expect(throws: StoreError.notEnrolled(student: "alice", exercise: "mp-pool")) {
             try await fixture.store.extendDeadline(student: "alice", exercise: "mp-pool", until: until)
         }

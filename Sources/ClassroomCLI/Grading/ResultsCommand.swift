@@ -47,11 +47,11 @@ struct ResultsCommand: AsyncParsableCommand {
     }
 }
 
-/// `classroom regrade`: re-run the latest submissions after an exercise changed.
+/// `classroom regrade`: re-run every submission that can count after an exercise changed.
 struct RegradeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "regrade",
-        abstract: "Regrade each student's latest submission of an exercise against its current version, showing before and after.")
+        abstract: "Regrade every submission of an exercise that can count (all under a best-counts course, each student's latest under latest) against its current version, showing before and after.")
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var catalog: CatalogOptions

@@ -31,7 +31,8 @@ struct SubmitCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard let student else {
-            let files = try SubmissionFiles.collect(path: path, accepting: ["*.py", "*/*.py", "*.txt", "*.json", "*.md"])
+            // The server keeps what the exercise accepts and names the rest in its reply.
+            let files = try SubmissionFiles.collect(path: path, accepting: ["**/*.py", "**/*.txt", "**/*.json", "**/*.md", "**/*.csv"])
             guard !files.isEmpty else { throw CLIError("\(path) holds no Python files to submit") }
             try StudentSession.submit(exercise: exercise, files: files)
             return
@@ -43,7 +44,7 @@ struct SubmitCommand: AsyncParsableCommand {
             throw CLIError("\(path) has no \(definition.entry.file), the file this exercise runs (accepted: \(definition.accept.joined(separator: ", ")))")
         }
         let accepted = try await store.submit(student: student, exercise: exercise, files: files)
-        print("Submission \(accepted.submission.id!) of \(exercise) (\(files.keys.sorted().map(DisplayText.escaped).joined(separator: ", "))) accepted; grading…")
+        print("Submission \(accepted.submission.id!) of \(exercise) accepted, with \(files.keys.sorted().map(DisplayText.escaped).joined(separator: ", ")); grading…")
 
         let pool = GradingPool(store: store, grader: try grading.grader(registry: try grading.registry(catalog: catalog.root)),
                                workers: 1, terms: grading.leaseTerms, observer: ProgressPrinter())
@@ -107,17 +108,23 @@ enum SubmissionFiles {
         return files
     }
 
+    /// Folders of tools, not of the solution: a virtual environment alone holds thousands of
+    /// Python files.
+    static let neverSent: Set<String> = ["__pycache__", "venv", "env", "site-packages", "node_modules"]
+
     private static func walk(root: String, relative: String, accepts: (String) -> Bool,
                              into files: inout [String: Data], skipped: inout [String]) throws {
         let folder = relative.isEmpty ? root : (root as NSString).appendingPathComponent(relative)
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         for name in names {
-            if name.hasPrefix(".") || name == "__pycache__" { continue }
+            if name.hasPrefix(".") || Self.neverSent.contains(name) { continue }
             let inner = relative.isEmpty ? name : relative + "/" + name
             var info = stat()
             guard lstat((folder as NSString).appendingPathComponent(name), &info) == 0 else { continue }
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
+                // Any virtual environment, whatever its name.
+                if FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(name + "/pyvenv.cfg")) { continue }
                 try walk(root: root, relative: inner, accepts: accepts, into: &files, skipped: &skipped)
             case S_IFREG:
                 if accepts(inner) { files[inner] = try read((root as NSString).appendingPathComponent(inner), followingLinks: false) }

@@ -63,7 +63,17 @@ enum StudentSession {
         let reply = try client.submit(exercise: exercise, files: files)
         let words = reply.text.split(separator: " ")
         guard reply.ok, words.count >= 2, let id = Int64(words[1]) else { throw CLIError(DisplayText.oneLine(reply.text)) }
-        print("Submission \(id) of \(exercise) (\(files.keys.sorted().map(DisplayText.escaped).joined(separator: ", "))) accepted; grading…")
+        // "OK submitted <id> (ignored: a, b)": the server stores only what the exercise accepts.
+        var ignored: Set<String> = []
+        if let open = reply.text.range(of: " (ignored: "), reply.text.hasSuffix(")") {
+            ignored = Set(reply.text[open.upperBound...].dropLast().components(separatedBy: ", "))
+        }
+        let stored = files.keys.filter { !ignored.contains($0) }.sorted()
+        print("Submission \(id) of \(exercise) accepted, with \(stored.map(DisplayText.escaped).joined(separator: ", ")); grading…")
+        if !ignored.isEmpty {
+            print("Not stored (the exercise does not accept them; its statement names the files it takes): "
+                  + ignored.sorted().map(DisplayText.escaped).joined(separator: ", "))
+        }
         var outcome: SubmitOutcome?
         let deadline = Date().addingTimeInterval(900)
         while outcome == nil, Date() < deadline {
@@ -136,14 +146,21 @@ enum SubmitOutcome: Equatable {
     }
 }
 
-/// `classroom status [ID]`
+/// `classroom status [--course C] [ID]`
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show your exercises and best scores, or one submission's result.")
+        abstract: "Show your exercises with the scores that count, deadlines, locks and lateness; or one submission's result.")
+
+    @Option(help: "The course (default: your first one). Needed when you take several.")
+    var course: String?
 
     @Argument(help: "A submission id.")
     var submission: Int64?
+
+    func validate() throws {
+        if submission != nil, course != nil { throw ValidationError("--course lists a course's exercises; leave it out to show submission \(submission!)") }
+    }
 
     func run() throws {
         let (client, login) = try StudentSession.connect()
@@ -154,10 +171,80 @@ struct StatusCommand: ParsableCommand {
             for line in reply.lines { print(DisplayText.escaped(line)) }
             return
         }
-        let reply = try client.request("EXERCISES")
+        let reply = try client.request("EXERCISES" + (course.map { " \($0)" } ?? ""))
         guard reply.ok else { throw CLIError(DisplayText.oneLine(reply.text)) }
         print("\(login?.student ?? "you"): \(DisplayText.escaped(reply.text))")
-        for line in reply.lines { print("  " + DisplayText.escaped(line)) }
+        print(ExerciseListing.table(reply.lines))
     }
 }
 
+/// `EXERCISES` lines as a table, times in the local time zone.
+enum ExerciseListing {
+    /// One exercise line: `<id> <points> points day <d> [best=…] [late] [locked-until=…] [due=…] <title>`.
+    struct Line {
+        var id = "", points = "", day = "", best = "", due = "", note = "", title = ""
+
+        init(_ text: String) {
+            var words = text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            guard words.count >= 5 else { title = text; return }
+            id = words[0]
+            points = words[1]
+            day = words[4]
+            words.removeFirst(5)
+            var notes: [String] = []
+            while let word = words.first {
+                if word.hasPrefix("best=") { best = String(word.dropFirst(5)) }
+                else if word == "late" { notes.append("late") }
+                else if word.hasPrefix("locked-until=") { notes.append("locked until " + ExerciseListing.local(String(word.dropFirst(13)))) }
+                else if word.hasPrefix("due=") { due = ExerciseListing.local(String(word.dropFirst(4))) }
+                else { break }
+                words.removeFirst()
+            }
+            note = notes.joined(separator: ", ")
+            title = words.joined(separator: " ")
+        }
+    }
+
+    static func table(_ lines: [String]) -> String {
+        let parsed = lines.map(Line.init)
+        var table = TextTable("EXERCISE", "POINTS", "SCORE", "DUE", "NOTE", "TITLE")
+        for line in parsed {
+            table.add(DisplayText.escaped(line.id), line.points, line.best, line.due, line.note, DisplayText.escaped(line.title))
+        }
+        return table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+    }
+
+    /// A wire time (ISO 8601) in the local time zone, to the minute; as sent when unreadable.
+    static func local(_ text: String) -> String {
+        guard let date = try? Date(text, strategy: .iso8601) else { return DisplayText.escaped(text) }
+        let parts = Calendar.current.dateComponents(in: .current, from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
+    }
+}
+
+/// `classroom submissions [--exercise E]`
+struct SubmissionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submissions",
+        abstract: "List your own submissions, newest first, with their status and score.")
+
+    @Option(help: "Only the submissions of this exercise.")
+    var exercise: String?
+
+    func run() throws {
+        let (client, _) = try StudentSession.connect()
+        let reply = try client.request("SUBMISSIONS" + (exercise.map { " \($0)" } ?? ""))
+        guard reply.ok else { throw CLIError(DisplayText.oneLine(reply.text)) }
+        guard !reply.lines.isEmpty else {
+            print(exercise.map { "You have no submissions of \(DisplayText.escaped($0))." } ?? "You have no submissions yet.")
+            return
+        }
+        var table = TextTable("ID", "EXERCISE", "SUBMITTED", "STATUS")
+        for line in reply.lines {
+            let words = line.split(separator: " ", maxSplits: 3).map(String.init)
+            guard words.count == 4 else { table.add("", "", "", DisplayText.escaped(line)); continue }
+            table.add(words[0], DisplayText.escaped(words[1]), ExerciseListing.local(words[2]), DisplayText.escaped(words[3]))
+        }
+        print(table.render())
+    }
+}

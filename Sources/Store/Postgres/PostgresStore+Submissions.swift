@@ -71,11 +71,12 @@ extension PostgresStore {
             guard let current = try await Self.currentExercise(exerciseId, on: connection, self.logger) else {
                 throw StoreError.notFound(what: "exercise", id: exerciseId)
             }
-            let latest = try await connection.rows("""
-                SELECT \(unescaped: PGRecord.submission) FROM submission s
-                WHERE s.exerciseId = \(exerciseId) AND s.id = (SELECT MAX(id) FROM submission WHERE studentId = s.studentId AND exerciseId = s.exerciseId)
-                ORDER BY s.id
+            let all = try await connection.rows("""
+                SELECT \(unescaped: PGRecord.submission) FROM submission s WHERE s.exerciseId = \(exerciseId) ORDER BY s.id
                 """, self.logger).map(PGRecord.submission)
+            var counts: [String: ScoringPolicy.Counted] = [:]
+            for courseId in Set(all.map(\.courseId)) { counts[courseId] = try await self.courseDefinition(courseId, on: connection)?.scoring.counts }
+            let latest = CountableSubmissions.select(all, counts: counts)
             for submission in latest {
                 try await connection.query("""
                     INSERT INTO gradingJob (submissionId, exerciseVersion, state, attempts, queuedAt) VALUES (\(submission.id!), \(current.version), 'queued', 0, \(now))

@@ -65,11 +65,10 @@ extension SQLiteStore {
     public func queueRegrade(exercise exerciseId: String, now: Date = Date()) async throws(StoreError) -> [SubmissionRecord] {
         try await write { db in
             guard let current = try Self.currentExercise(exerciseId, in: db) else { throw StoreError.notFound(what: "exercise", id: exerciseId) }
-            let latest = try SubmissionRecord.fetchAll(db, sql: """
-                SELECT s.* FROM submission s
-                WHERE s.exerciseId = ? AND s.id = (SELECT MAX(id) FROM submission WHERE studentId = s.studentId AND exerciseId = s.exerciseId)
-                ORDER BY s.id
-                """, arguments: [exerciseId])
+            let all = try SubmissionRecord.fetchAll(db, sql: "SELECT * FROM submission WHERE exerciseId = ? ORDER BY id", arguments: [exerciseId])
+            var counts: [String: ScoringPolicy.Counted] = [:]
+            for courseId in Set(all.map(\.courseId)) { counts[courseId] = try self.decodedCourses.definition(of: courseId, in: db)?.scoring.counts }
+            let latest = CountableSubmissions.select(all, counts: counts)
             for submission in latest {
                 var job = GradingJobRecord(id: nil, submissionId: submission.id!, exerciseVersion: current.version, state: .queued,
                                            attempts: 0, queuedAt: now)
