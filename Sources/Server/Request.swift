@@ -19,7 +19,7 @@ public enum Request: Sendable, Equatable {
         ("HELLO", "HELLO <student> <token>", "log in as a student"),
         ("COURSES", "COURSES", "the courses on this server"),
         ("EXERCISES", "EXERCISES [course]", "a course's exercises with their deadlines; once logged in, your counted scores, lateness and total"),
-        ("SUBMIT", "SUBMIT <exercise> <bytes>", "then exactly <bytes> bytes: a JSON object of file name to base64 contents"),
+        ("SUBMIT", "SUBMIT [<course>/]<exercise> <bytes>", "then exactly <bytes> bytes: a JSON object of file name to base64 contents"),
         ("STATUS", "STATUS <submission>", "where your submission is: queued, running or done"),
         ("RESULT", "RESULT <submission>", "your submission's scenarios and feedback"),
         ("SUBMISSIONS", "SUBMISSIONS [exercise]", "your own submissions, newest first"),

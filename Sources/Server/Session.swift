@@ -225,10 +225,16 @@ public actor Session {
         return .lines("\(lines.count) submissions" + (exercise.map { " of \($0)" } ?? ""), lines)
     }
 
-    private func submit(exercise: String, payload: [UInt8]) async -> Reply {
+    private func submit(exercise named: String, payload: [UInt8]) async -> Reply {
         guard let student else { return .error(.unauthorized, "log in first with HELLO <student> <token>") }
         let sent: [String: Data]
         do { sent = try SubmissionPayload.decode(payload) } catch { return .error(.badRequest, error.message) }
+        // `<course>/<exercise>` for a student whose courses share the exercise.
+        let parts = named.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        let wanted = parts.count == 2 ? parts[0] : nil, exercise = parts.last!
+        if let wanted, !courses.contains(wanted) {
+            return .error(.forbidden, "you are not enrolled in \(wanted)" + (courses.isEmpty ? "" : "; your courses: \(courses.joined(separator: ", "))"))
+        }
         do {
             let overview = try await context.store.exercise(exercise)
             // Like the local submit, only the files the exercise accepts are taken; the rest
@@ -239,10 +245,10 @@ public actor Session {
             guard files[overview.definition.entry.file] != nil else {
                 return .error(.badRequest, "the submission has no \(overview.definition.entry.file), the file \(exercise) runs")
             }
-            let course = try await context.catalog.course(overview.courses.first { courses.contains($0) } ?? overview.courses.first ?? "")
+            let course = try await context.catalog.course(wanted ?? overview.courses.first { courses.contains($0) } ?? overview.courses.first ?? "")
             // Counted and enforced in the transaction that inserts, so parallel SUBMITs cannot
             // all pass the count before any of them is stored.
-            let accepted = try await context.store.submit(student: student, exercise: exercise, files: files,
+            let accepted = try await context.store.submit(student: student, exercise: exercise, course: wanted, files: files,
                                                           perMinute: course.definition.submissionsPerMinute)
             context.pool?.wake()
             return .ok("submitted \(accepted.submission.id!)" + (ignored.isEmpty ? "" : " (ignored: \(ignored.joined(separator: ", ")))"))

@@ -222,9 +222,10 @@ public final class ClassroomStore: Sendable {
         try await backend.authenticate(name: name, token: token)
     }
 
-    /// Stores a submission and queues its grading job in one transaction (refused with `rateLimited` when `perMinute` submissions were made in the last minute).
-    public func submit(student name: String, exercise exerciseId: String, files: [String: Data], perMinute: Int? = nil, now: Date = Date()) async throws(StoreError) -> AcceptedSubmission {
-        try await backend.submit(student: name, exercise: exerciseId, files: files, perMinute: perMinute, now: now)
+    /// Stores a submission and queues its grading job in one transaction (refused with `rateLimited` when `perMinute` submissions were made in the last minute). It counts in `course` when given, else in the first (by id) of the student's courses that has the exercise.
+    public func submit(student name: String, exercise exerciseId: String, course courseId: String? = nil, files: [String: Data],
+                       perMinute: Int? = nil, now: Date = Date()) async throws(StoreError) -> AcceptedSubmission {
+        try await backend.submit(student: name, exercise: exerciseId, course: courseId, files: files, perMinute: perMinute, now: now)
     }
 
     /// The files of a submission, by path.

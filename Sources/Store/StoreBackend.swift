@@ -113,7 +113,7 @@ public protocol StoreBackend: Sendable {
     func authenticate(name: String, token: String) async throws(StoreError) -> StudentRecord?
 
     /// Stores a submission and queues its grading job in one transaction (refused with `rateLimited` when `perMinute` submissions were made in the last minute).
-    func submit(student name: String, exercise exerciseId: String, files: [String: Data], perMinute: Int?, now: Date) async throws(StoreError) -> AcceptedSubmission
+    func submit(student name: String, exercise exerciseId: String, course courseId: String?, files: [String: Data], perMinute: Int?, now: Date) async throws(StoreError) -> AcceptedSubmission
 
     /// The files of a submission, by path.
     func submissionFiles(_ submissionId: Int64) async throws(StoreError) -> [String: Data]

@@ -16,7 +16,7 @@ struct ProtocolTests {
             #expect(anonymous.greeting.hasPrefix("OK classroom ready"))
             #expect(try anonymous.request("PING") == ServerReply(ok: true, code: nil, text: "pong", lines: []))
             let help = try anonymous.request("HELP")
-            #expect(help.ok && help.lines.contains { $0.hasPrefix("SUBMIT <exercise> <bytes>") })
+            #expect(help.ok && help.lines.contains { $0.hasPrefix("SUBMIT [<course>/]<exercise> <bytes>") })
             let courses = try anonymous.request("COURSES")
             #expect(courses.lines.contains { $0.hasPrefix("sockets-primer 1-day 2 exercises 16 points") })
             let exercises = try anonymous.request("exercises sockets-primer")
@@ -99,6 +99,26 @@ struct ProtocolTests {
         }
     }
 
+    @Test("a student of two courses that share an exercise says which one a SUBMIT counts in")
+    func submitToACourse() async throws {
+        let fixture = try await ServerFixture(workers: 0)
+        defer { Task { await fixture.stop() } }
+        _ = try await fixture.store.importStudents([StudentRow(name: "alice", email: nil)], course: "networks-distributed")
+        let files = ["echo_server.py": Data("print()\n".utf8)]
+        let ids = try await onOwnThread { () -> [String] in
+            let alice = try fixture.client(as: "alice")
+            let named = try alice.submit(exercise: "sockets-primer/tcp-echo", files: files)
+            let plain = try alice.submit(exercise: "tcp-echo", files: files)
+            #expect(named.ok && plain.ok, "\(named.text) \(plain.text)")
+            let foreign = try alice.submit(exercise: "concurrency-workshop/tcp-echo", files: files)
+            #expect(foreign.code == 403 && foreign.text.contains("not enrolled in concurrency-workshop"), "\(foreign.text)")
+            return [named.text, plain.text].map { String($0.split(separator: " ")[1]) }
+        }
+        var courses: [String?] = []
+        for id in ids { courses.append(try await fixture.store.results(submission: Int64(id)!).first?.submission.courseId) }
+        #expect(courses == ["sockets-primer", "networks-distributed"], "named, then the first by id")
+    }
+
     @Test("authentication failures say nothing about which part was wrong, and repeated ones close")
     func authentication() async throws {
         let fixture = try await ServerFixture { $0.maxFailedLogins = 3 }
@@ -140,7 +160,7 @@ struct ProtocolTests {
             #expect(try raw.line() == "ERR 400 unknown command \"FROBNICATE\"; type HELP for the commands")
             try expectUsable()
             try raw.send("SUBMIT tcp-echo lots\n")
-            #expect(try raw.line() == "ERR 400 usage: SUBMIT <exercise> <bytes>")
+            #expect(try raw.line() == "ERR 400 usage: SUBMIT [<course>/]<exercise> <bytes>")
             try expectUsable()
             // A payload that is not the declared JSON: refused, nothing stored.
             try raw.send("SUBMIT tcp-echo 5\nhello")

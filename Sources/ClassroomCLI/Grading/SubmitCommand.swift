@@ -29,12 +29,21 @@ struct SubmitCommand: AsyncParsableCommand {
     @Option(help: "Submit locally (no server) as this student.")
     var student: String?
 
+    @Option(help: "The course the submission counts in, for a student of several that share the exercise (default: the first, by id).")
+    var course: String?
+
+    func validate() throws {
+        if let course, course.isEmpty || course.contains(where: { $0 == "/" || $0.isWhitespace }) {
+            throw ValidationError("--course takes a course id, such as sockets-primer")
+        }
+    }
+
     func run() async throws {
         guard let student else {
             // The server keeps what the exercise accepts and names the rest in its reply.
             let files = try SubmissionFiles.collect(path: path, accepting: ["**/*.py", "**/*.txt", "**/*.json", "**/*.md", "**/*.csv"])
             guard !files.isEmpty else { throw CLIError("\(path) holds no Python files to submit") }
-            try StudentSession.submit(exercise: exercise, files: files)
+            try StudentSession.submit(exercise: exercise, course: course, files: files)
             return
         }
         let store = try await database.openExisting()
@@ -43,7 +52,7 @@ struct SubmitCommand: AsyncParsableCommand {
         guard files[definition.entry.file] != nil else {
             throw CLIError("\(path) has no \(definition.entry.file), the file this exercise runs (accepted: \(definition.accept.joined(separator: ", ")))")
         }
-        let accepted = try await store.submit(student: student, exercise: exercise, files: files)
+        let accepted = try await store.submit(student: student, exercise: exercise, course: course, files: files)
         print("Submission \(accepted.submission.id!) of \(exercise) accepted, with \(files.keys.sorted().map(DisplayText.escaped).joined(separator: ", ")); grading…")
 
         let pool = GradingPool(store: store, grader: try grading.grader(registry: try grading.registry(catalog: catalog.root)),

@@ -58,9 +58,9 @@ enum StudentSession {
     /// Submits over the network and prints progress as the server pushes it, until the final
     /// outcome: the result, or a grader error after the last retry (retries are shown as they
     /// happen).
-    static func submit(exercise: String, files: [String: Data]) throws {
+    static func submit(exercise: String, course: String? = nil, files: [String: Data]) throws {
         let (client, _) = try connect()
-        let reply = try client.submit(exercise: exercise, files: files)
+        let reply = try client.submit(exercise: course.map { "\($0)/\(exercise)" } ?? exercise, files: files)
         let words = reply.text.split(separator: " ")
         guard reply.ok, words.count >= 2, let id = Int64(words[1]) else { throw CLIError(DisplayText.oneLine(reply.text)) }
         // "OK submitted <id> (ignored: a, b)": the server stores only what the exercise accepts.

@@ -7,7 +7,7 @@ import PostgresNIO
 /// `+Grading.swift`'s meaning. The student's row is locked first, so the per-minute limit
 /// counts concurrent submissions of one student exactly, as SQLite's single writer does.
 extension PostgresStore {
-    public func submit(student name: String, exercise exerciseId: String, files: [String: Data], perMinute: Int?, now: Date) async throws(StoreError) -> AcceptedSubmission {
+    public func submit(student name: String, exercise exerciseId: String, course wanted: String?, files: [String: Data], perMinute: Int?, now: Date) async throws(StoreError) -> AcceptedSubmission {
         let total = files.values.reduce(0) { $0 + $1.count }
         guard total <= ClassroomStore.maximumSubmissionBytes else {
             throw .tooLarge(what: "the submission", bytes: total, limit: ClassroomStore.maximumSubmissionBytes)
@@ -24,9 +24,11 @@ extension PostgresStore {
             guard let exercise = try await Self.currentExercise(exerciseId, on: connection, self.logger) else {
                 throw StoreError.notFound(what: "exercise", id: exerciseId)
             }
+            // The course named, or the first (by id) of the student's that has the exercise.
             guard let courseId = try await connection.one(String.self, """
                 SELECT e.courseId FROM enrolment e JOIN unitExercise u ON u.courseId = e.courseId
-                WHERE e.studentId = \(student.id!) AND u.exerciseId = \(exerciseId) ORDER BY e.courseId LIMIT 1
+                WHERE e.studentId = \(student.id!) AND u.exerciseId = \(exerciseId) AND (\(wanted)::text IS NULL OR e.courseId = \(wanted))
+                ORDER BY e.courseId LIMIT 1
                 """, self.logger) else {
                 throw StoreError.notEnrolled(student: name, exercise: exerciseId)
             }

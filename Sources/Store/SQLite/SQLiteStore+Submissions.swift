@@ -17,7 +17,7 @@ extension SQLiteStore {
     /// With `perMinute`, the student's submissions of the last minute are counted in that same
     /// transaction and the submission is refused (`rateLimited`) if the limit is reached: the
     /// database has one writer at a time, so thirty parallel submissions accept exactly the limit.
-    public func submit(student name: String, exercise exerciseId: String, files: [String: Data], perMinute: Int? = nil,
+    public func submit(student name: String, exercise exerciseId: String, course wanted: String? = nil, files: [String: Data], perMinute: Int? = nil,
                        now: Date = Date()) async throws(StoreError) -> AcceptedSubmission {
         let total = files.values.reduce(0) { $0 + $1.count }
         guard total <= ClassroomStore.maximumSubmissionBytes else {
@@ -35,10 +35,11 @@ extension SQLiteStore {
             guard let exercise = try Self.currentExercise(exerciseId, in: db) else {
                 throw StoreError.notFound(what: "exercise", id: exerciseId)
             }
+            // The course named, or the first (by id) of the student's that has the exercise.
             guard let courseId = try String.fetchOne(db, sql: """
                 SELECT e.courseId FROM enrolment e JOIN unitExercise u ON u.courseId = e.courseId
-                WHERE e.studentId = ? AND u.exerciseId = ? ORDER BY e.courseId LIMIT 1
-                """, arguments: [student.id, exerciseId]) else {
+                WHERE e.studentId = ? AND u.exerciseId = ? AND (? IS NULL OR e.courseId = ?) ORDER BY e.courseId LIMIT 1
+                """, arguments: [student.id, exerciseId, wanted, wanted]) else {
                 throw StoreError.notEnrolled(student: name, exercise: exerciseId)
             }
             if let unlocks = try Date.fetchOne(db, sql: """
