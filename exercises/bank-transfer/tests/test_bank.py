@@ -12,7 +12,15 @@ def run_threads(jobs, patience):
     returns the threads still running after `patience`."""
     # repeat_transfers loops on the student's side, so each thread's transfers follow each other
     # as closely as in a real program (no round trip to the tests between two of them).
-    threads = [threading.Thread(target=repeat_transfers, args=job, daemon=True) for job in jobs]
+    # All threads start their transfers together: on a busy machine, starting a thread can take
+    # longer than another thread's whole loop, and threads that never overlap cannot race.
+    ready = threading.Barrier(len(jobs))
+
+    def work(*job):
+        ready.wait()
+        repeat_transfers(*job)
+
+    threads = [threading.Thread(target=work, args=job, daemon=True) for job in jobs]
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + patience
@@ -47,15 +55,15 @@ class TestLostUpdates(unittest.TestCase):
         module.PAUSE = 0.0
 
     def test_no_update_is_lost(self):
-        # Four threads each pay 25 times from an account of their own into one shared account.
+        # Four threads each pay 100 times from an account of their own into one shared account.
         sources = [Account(number, 100) for number in range(1, 5)]
         shared = Account(10, 0)
-        jobs = [(source, shared, 1, 25) for source in sources]
+        jobs = [(source, shared, 1, 100) for source in sources]
         stuck = run_threads(jobs, 10.0)
         self.assertFalse(stuck, "transfers did not finish within 10s: they deadlocked")
-        self.assertEqual([source.balance for source in sources], [75] * 4, "each of 4 accounts of 100 paid 25 times 1")
-        self.assertEqual(shared.balance, 100,
-                         "4 threads each transferred 1 into the same account 25 times at once: it must hold 100;"
+        self.assertEqual([source.balance for source in sources], [0] * 4, "each of 4 accounts of 100 paid 100 times 1")
+        self.assertEqual(shared.balance, 400,
+                         "4 threads each transferred 1 into the same account 100 times at once: it must hold 400;"
                          " a smaller balance means updates were lost (both accounts' balances must be changed under their locks)")
 
 
