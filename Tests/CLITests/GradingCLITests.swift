@@ -33,12 +33,12 @@ struct GradingCLITests {
     func exerciseCheckUnderLoad() throws {
         let timed = try Self.timingSensitiveExercises()
         #expect(timed.contains("mp-pool") && timed.contains("threaded-server") && timed.contains("select-server"), "\(timed)")
-        // Six folders at a time beside the hogs: busier than the default four, so the proof is
-        // stronger, and the bank's 2,000 folder-seconds (mostly waiting on programs) take about
-        // six minutes instead of eight and a half.
-        let whole = try ClassroomBinary.run(["exercise", "check", "--cpu-hogs", "2", "--jobs", "6"], in: Repository.root)
+        // The default four folders at a time. With six, mp-pool's solution was once misjudged
+        // (its one-worker run measured 1.78 workers computing at once) and a race variant of
+        // bank-transfer once went unnoticed (since fixed): see the session note.
+        let whole = try ClassroomBinary.run(["exercise", "check", "--cpu-hogs", "2"], in: Repository.root)
         Self.expectAsDeclared(whole)
-        #expect(whole.stdout.contains("6 at a time, beside 2 CPU-burning processes"))
+        #expect(whole.stdout.contains("beside 2 CPU-burning processes"))
         let lines = whole.stdout.split(separator: "\n")
         #expect(lines.contains { $0.hasPrefix("[") && $0.contains("] ok") }, "a progress line per folder: \(whole.stdout)")
         for line in lines { #expect(line.count <= 100, "\(line.count) columns: \(line)") }
