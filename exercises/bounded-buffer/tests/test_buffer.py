@@ -25,6 +25,36 @@ def student_eval():
         return builtins.eval
 
 
+# Evaluated on the student's side: whether a thread of their process is in a function of theirs
+# of this name right now (a call of the tests has reached their code and has not returned yet).
+# Their code is in their files; the frames of the code that serves the tests' calls say <string>.
+INSIDE = ("any(f.f_code.co_name == %r and f.f_code.co_filename != '<string>'"
+          " for top in __import__('sys')._current_frames().values()"
+          " for f, _ in __import__('traceback').walk_stack(top))")
+
+
+def reached(thread, evaluate, function, patience=3.0):
+    """Waits until the call running in `thread` is inside the student's `function` (or has returned,
+    or `patience` is up). On a busy machine, starting a thread and getting the call across can take
+    a while: a wait counted from start() would judge that instead."""
+    deadline = time.monotonic() + patience
+    while thread.is_alive() and time.monotonic() < deadline:
+        try:
+            if evaluate(INSIDE % function):
+                return
+        except Exception:
+            return  # cannot look inside: judge by time alone
+        thread.join(0.02)
+
+
+def waits(thread, evaluate, function, seconds):
+    """Whether the call running in `thread` waits: it is still running `seconds` after it was seen
+    inside the student's `function` (a call that must not wait returns long before then)."""
+    reached(thread, evaluate, function)
+    thread.join(seconds)
+    return thread.is_alive()
+
+
 def busy_sample(evaluate):
     for attempt in range(5):
         try:
@@ -53,9 +83,10 @@ class TestOrder(unittest.TestCase):
 
     def test_get_waits_for_a_put(self):
         buffer = BoundedBuffer(2)
+        evaluate = student_eval()
         getter, box = started(buffer.get)
-        getter.join(0.5)
-        self.assertTrue(getter.is_alive(), "get() on an empty buffer returned instead of waiting for a put()")
+        if not waits(getter, evaluate, "get", 0.5):
+            self.fail("get() on an empty buffer returned instead of waiting for a put()")
         buffer.put("late")
         getter.join(3)
         self.assertFalse(getter.is_alive(), "a get() waiting on an empty buffer did not wake up after a put()")
@@ -67,11 +98,11 @@ class TestCapacity(unittest.TestCase):
         buffer = BoundedBuffer(2)
         buffer.put("a")
         buffer.put("b")
+        evaluate = student_eval()
         putter, _ = started(buffer.put, "c")
-        putter.join(1.0)
-        self.assertTrue(putter.is_alive(),
-                        "put('c') into a buffer of capacity 2 already holding 2 items returned at once: it must wait"
-                        " until a get() makes room (len() is now %d)" % len(buffer))
+        if not waits(putter, evaluate, "put", 1.0):
+            self.fail("put('c') into a buffer of capacity 2 already holding 2 items returned at once: it must wait"
+                      " until a get() makes room (len() is now %d)" % len(buffer))
         self.assertEqual(buffer.get(), "a", "get() from a full buffer")
         putter.join(3)
         self.assertFalse(putter.is_alive(), "a put() waiting on a full buffer did not go on after a get() made room")
@@ -83,6 +114,8 @@ class TestNoSpinning(unittest.TestCase):
         buffer = BoundedBuffer(2)
         evaluate = student_eval()
         getter, box = started(buffer.get)
+        # Measure only once the get() is in the student's code: a spinning one spins from then on.
+        reached(getter, evaluate, "get")
         time.sleep(0.2)
         before, start = busy_sample(evaluate)
         time.sleep(1.0)

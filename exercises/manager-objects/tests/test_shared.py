@@ -36,7 +36,15 @@ class TestAnotherClient(unittest.TestCase):
 class TestConcurrentClients(unittest.TestCase):
     def test_four_clients(self):
         port = start_server()
-        clients = [threading.Thread(target=shared.add, args=(port, "hits", 25)) for _ in range(4)]
+        # The clients start together: on a busy machine, starting a thread can take longer than
+        # another client's whole add(), and clients that never overlap cannot race.
+        ready = threading.Barrier(4)
+
+        def client():
+            ready.wait()
+            shared.add(port, "hits", 25)
+
+        clients = [threading.Thread(target=client) for _ in range(4)]
         for client in clients:
             client.start()
         for client in clients:

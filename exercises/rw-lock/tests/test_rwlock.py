@@ -1,14 +1,49 @@
 """Hidden tests of the rw-lock exercise: one RWLock used from threads of the tests' own."""
 import threading
+import time
 import unittest
 
 from rwlock import RWLock
+
+# Evaluated on the student's side: whether a thread of their process is in a function of theirs
+# of this name right now (a call of the tests has reached their code and has not returned yet).
+# Their code is in their files; the frames of the code that serves the tests' calls say <string>.
+INSIDE = ("any(f.f_code.co_name == %r and f.f_code.co_filename != '<string>'"
+          " for top in __import__('sys')._current_frames().values()"
+          " for f, _ in __import__('traceback').walk_stack(top))")
+
+
+def student_eval():
+    """The student process's own eval(), reached through their class whatever their module imports."""
+    builtins = RWLock.acquire_read.__globals__["__builtins__"]
+    try:
+        return builtins["eval"]
+    except TypeError:
+        return builtins.eval
 
 
 def started(call):
     thread = threading.Thread(target=call, daemon=True)
     thread.start()
     return thread
+
+
+def waits(thread, function, seconds, patience=3.0):
+    """Whether the call running in `thread` waits: it is still running `seconds` after it was seen
+    inside the student's `function` (a call that must not wait returns long before then). On a busy
+    machine, starting a thread and getting the call across can take a while: a wait counted from
+    start() would judge that instead. (Not seen there within `patience`: counted from then.)"""
+    evaluate = student_eval()
+    deadline = time.monotonic() + patience
+    while thread.is_alive() and time.monotonic() < deadline:
+        try:
+            if evaluate(INSIDE % function):
+                break
+        except Exception:
+            break  # cannot look inside: judge by time alone
+        thread.join(0.02)
+    thread.join(seconds)
+    return thread.is_alive()
 
 
 class TestReaders(unittest.TestCase):
@@ -34,8 +69,7 @@ class TestWriters(unittest.TestCase):
         lock = RWLock()
         lock.acquire_read()
         writer = started(lock.acquire_write)
-        writer.join(1)
-        if not writer.is_alive():
+        if not waits(writer, "acquire_write", 1.0):
             self.fail("acquire_write() returned while a reader held the lock: a writer must wait until"
                       " every reader has left")
         lock.release_read()
@@ -50,11 +84,9 @@ class TestWriters(unittest.TestCase):
         lock.acquire_write()
         reader = started(lock.acquire_read)
         other_writer = started(lock.acquire_write)
-        reader.join(1)
-        other_writer.join(0.1)
-        if not reader.is_alive():
+        if not waits(reader, "acquire_read", 1.0):
             self.fail("acquire_read() returned while a writer held the lock")
-        if not other_writer.is_alive():
+        if not waits(other_writer, "acquire_write", 0.2):
             self.fail("a second acquire_write() returned while a writer held the lock")
         lock.release_write()
         for thread in (reader, other_writer):

@@ -10,8 +10,12 @@ from limiter import Limiter
 def run_in_threads(limiter, jobs, patience):
     """Runs each job with limiter.run in a daemon thread; returns (results by job, threads still running)."""
     results = {}
+    # All threads call run() together: on a busy machine, starting a thread can take longer than
+    # a job, and jobs that never overlap say nothing about a limit.
+    ready = threading.Barrier(len(jobs))
 
     def one(job):
+        ready.wait()
         try:
             results[job] = limiter.run(job)
         except ValueError as error:

@@ -7,7 +7,12 @@ from counter import Counter
 
 
 def hammer(counter, threads, increments):
+    # All threads start their increments together: on a busy machine, starting a thread can take
+    # longer than another thread's whole loop, and threads that never overlap cannot race.
+    ready = threading.Barrier(threads)
+
     def work():
+        ready.wait()
         for _ in range(increments):
             counter.increment()
 
@@ -32,7 +37,7 @@ class TestThreads(unittest.TestCase):
         counter = Counter()
         hammer(counter, 8, 100)
         self.assertEqual(counter.value, 800,
-                         "8 threads of the tests' own called increment() 100 times each, with checked() taking a moment:"
+                         "8 threads of the tests' own called increment() 100 times each at once, with checked() taking a moment:"
                          " Counter.increment itself must be safe, whoever calls it (keep the given PAUSE and checked as they are)")
 
 
