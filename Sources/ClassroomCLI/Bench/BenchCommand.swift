@@ -7,5 +7,5 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure performance and print figures (build with -c release).",
         subcommands: [GradingBenchmark.self, ServerBenchmark.self, HistoryBenchmark.self, ScoreboardBenchmark.self, ClusterBenchmark.self,
-                      QueueBenchmark.self, WebBenchmark.self, MaelstromBenchmark.self])
+                      QueueBenchmark.self, BurstBenchmark.self, WebBenchmark.self, MaelstromBenchmark.self])
 }

@@ -44,21 +44,13 @@ struct QueueBenchmark: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let server = postgres ?? environment["CLASSROOM_BENCH_POSTGRES"] ?? environment["CLASSROOM_TEST_POSTGRES"] else {
-            throw CLIError("no PostgreSQL server to measure: pass --postgres postgres://user@host:port/database")
-        }
-        guard case let .postgres(serverURL) = try StoreLocation(server) else { throw CLIError("--postgres takes a postgres:// URL") }
+        let serverURL = try ScratchDatabase.server(postgres)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classroom-queue-bench-\(getpid())")
         defer { try? FileManager.default.removeItem(at: folder) }
         try ScaleCatalog.write(to: folder)
         let catalog = try CatalogLoader(root: folder, parameterChecker: nil).load()
 
-        let name = "classroom_bench_\(getpid())"
-        try await PostgresStore.createDatabase(name, on: serverURL)
-        var databaseURL = serverURL
-        databaseURL.database = name
-        do {
+        try await ScratchDatabase.with("classroom_bench", on: serverURL) { databaseURL in
             let sqlitePath = folder.appendingPathComponent("bench.db").path
             let backends: [(label: String, location: String)] = [("SQLite", sqlitePath), ("PostgreSQL", databaseURL.connectionString)]
             var stores: [ClassroomStore] = []
@@ -89,11 +81,7 @@ struct QueueBenchmark: AsyncParsableCommand {
             }
             for store in stores { await store.close() }
             report(backends: backends.map(\.label), rates: rates, boards: boards)
-        } catch {
-            try await PostgresStore.dropDatabase(name, on: serverURL)
-            throw error
         }
-        try await PostgresStore.dropDatabase(name, on: serverURL)
     }
 
     /// Claim+finish per second: `jobs` queued, then `claimers` tasks drain the queue.

@@ -7,12 +7,21 @@ enum PGRecord {
     static let job = "id, submissionId, exerciseVersion, state, attempts, queuedAt, claimedAt, claimedBy, finishedAt, score, maxScore, error, isolation, leaseToken, leaseExpiresAt"
 
     static func job(_ row: PostgresRow) throws -> GradingJobRecord {
-        let (id, submission, version, state, attempts, queuedAt, claimedAt, claimedBy, finishedAt, score, maxScore, error, isolation, token, expires) =
-            try row.decode((Int64, Int64, Int, String, Int, Date, Date?, String?, Date?, Int?, Int?, String?, String?, String?, Date?).self)
-        guard let state = GradingJobRecord.State(rawValue: state) else { throw StoreError.invalid("job \(id) is in an unknown state \"\(state)\"") }
-        return GradingJobRecord(id: id, submissionId: submission, exerciseVersion: version, state: state, attempts: attempts, queuedAt: queuedAt,
-                                claimedAt: claimedAt, claimedBy: claimedBy, finishedAt: finishedAt, score: score, maxScore: maxScore,
-                                error: error, isolation: isolation, leaseToken: token, leaseExpiresAt: expires)
+        try job(row.makeRandomAccess(), at: 0)
+    }
+
+    /// The job whose columns (in `job`'s order) start at column `first` of a wider row.
+    static func job(_ cells: PostgresRandomAccessRow, at first: Int) throws -> GradingJobRecord {
+        let id = try cells[first].decode(Int64.self)
+        let state = try cells[first + 3].decode(String.self)
+        guard let known = GradingJobRecord.State(rawValue: state) else { throw StoreError.invalid("job \(id) is in an unknown state \"\(state)\"") }
+        return GradingJobRecord(id: id, submissionId: try cells[first + 1].decode(Int64.self), exerciseVersion: try cells[first + 2].decode(Int.self),
+                                state: known, attempts: try cells[first + 4].decode(Int.self), queuedAt: try cells[first + 5].decode(Date.self),
+                                claimedAt: try cells[first + 6].decode(Date?.self), claimedBy: try cells[first + 7].decode(String?.self),
+                                finishedAt: try cells[first + 8].decode(Date?.self), score: try cells[first + 9].decode(Int?.self),
+                                maxScore: try cells[first + 10].decode(Int?.self), error: try cells[first + 11].decode(String?.self),
+                                isolation: try cells[first + 12].decode(String?.self), leaseToken: try cells[first + 13].decode(String?.self),
+                                leaseExpiresAt: try cells[first + 14].decode(Date?.self))
     }
 
     static let submission = "id, studentId, courseId, exerciseId, exerciseVersion, submittedAt, sha256, byteCount"
@@ -21,6 +30,14 @@ enum PGRecord {
         let (id, student, course, exercise, version, at, sha, bytes) = try row.decode((Int64, Int64, String, String, Int, Date, String, Int).self)
         return SubmissionRecord(id: id, studentId: student, courseId: course, exerciseId: exercise, exerciseVersion: version,
                                 submittedAt: at, sha256: sha, byteCount: bytes)
+    }
+
+    /// The submission whose columns (in `submission`'s order) start at column `first` of a wider row.
+    static func submission(_ cells: PostgresRandomAccessRow, at first: Int) throws -> SubmissionRecord {
+        SubmissionRecord(id: try cells[first].decode(Int64.self), studentId: try cells[first + 1].decode(Int64.self),
+                         courseId: try cells[first + 2].decode(String.self), exerciseId: try cells[first + 3].decode(String.self),
+                         exerciseVersion: try cells[first + 4].decode(Int.self), submittedAt: try cells[first + 5].decode(Date.self),
+                         sha256: try cells[first + 6].decode(String.self), byteCount: try cells[first + 7].decode(Int.self))
     }
 
     static let student = "id, name, email, tokenHash, createdAt, displayName, withdrawnAt"

@@ -1,6 +1,7 @@
 import Catalog
 import Foundation
 import PostgresNIO
+import Synchronization
 
 /// Leases on PostgreSQL, with SQLite's meaning (see `SQLiteStore+Leases.swift`): a claim is
 /// `SELECT … FOR UPDATE SKIP LOCKED` and the update that sets a fresh token, in one
@@ -9,30 +10,27 @@ import PostgresNIO
 /// (its job recovered, perhaps graded again) writes nothing.
 extension PostgresStore {
     public func claimJob(worker: String, only jobId: Int64?, terms: LeaseTerms, now: Date) async throws(StoreError) -> ClaimedJob? {
-        try await transaction { connection in
-            _ = try await self.expireLeases(terms: terms, on: connection, now: now)
-            let filter = jobId.map { "AND id = \($0)" } ?? ""
-            guard let row = try await connection.rows(PostgresQuery(unsafeSQL: """
-                SELECT id FROM gradingJob WHERE state = 'queued' \(filter) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-                """), self.logger).first else { return nil }
-            let id = try row.decode(Int64.self)
-            let token = UUID().uuidString
-            guard let updated = try await connection.rows("""
-                UPDATE gradingJob SET state = 'running', attempts = attempts + 1, claimedAt = \(now), claimedBy = \(worker),
-                    leaseToken = \(token), leaseExpiresAt = \(now.addingTimeInterval(terms.duration))
-                WHERE id = \(id) RETURNING \(unescaped: PGRecord.job)
-                """, self.logger).first else { return nil }
-            let job = try PGRecord.job(updated)
-            guard let row = try await connection.rows("""
-                SELECT \(unescaped: PGRecord.submission.split(separator: ",").map { "s." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")), t.name
-                FROM submission s JOIN student t ON t.id = s.studentId WHERE s.id = \(job.submissionId)
-                """, self.logger).first else {
-                throw StoreError.invalid("job \(id) refers to a missing submission")
-            }
-            let submission = try PGRecord.submission(row)
-            let student = try row.makeRandomAccess()[8].decode(String.self)
+        // Recovery runs at most every sweep interval per process (idle graders also call
+        // `expireLeases` directly): the claim itself is then one statement, which is what lets
+        // many claimers on many machines share the queue without queueing behind each other.
+        if leaseSweep.isDue(at: now, terms: terms) { _ = try await expireLeases(terms: terms, now: now) }
+        let claim = QueueStatements.Claim(only: jobId, now: now, worker: worker, token: UUID().uuidString,
+                                          expires: now.addingTimeInterval(terms.duration))
+        let row = try await statement { connection in
+            try await connection.rows(claim, self.logger).first
+        }
+        guard let row else { return nil }
+        let cells = row.makeRandomAccess()
+        let job = try Self.decoding { try PGRecord.job(cells, at: 0) }
+        guard cells[QueueStatements.Claim.submissionColumn].bytes != nil,
+              let student = try Self.decoding({ try cells[QueueStatements.Claim.studentColumn].decode(String?.self) }) else {
+            // The lease runs out and recovery counts the attempt, up to a grader error.
+            throw StoreError.invalid("job \(job.id!) refers to a missing submission or student")
+        }
+        let submission = try Self.decoding { try PGRecord.submission(cells, at: QueueStatements.Claim.submissionColumn) }
+        return try await statement { connection in
             let exercise = try await self.exerciseVersion(submission.exerciseId, version: job.exerciseVersion, on: connection)
-            let submissionFiles = try PGRecord.files(try await connection.rows("SELECT path, content FROM submissionFile WHERE submissionId = \(submission.id!)", self.logger))
+            let submissionFiles = try PGRecord.files(try await connection.rows(QueueStatements.SubmissionFiles(submission: submission.id!), self.logger))
             return ClaimedJob(job: job, submission: submission, studentName: student, exercise: exercise.definition,
                               exerciseFiles: exercise.files, submissionFiles: submissionFiles)
         }
@@ -52,7 +50,7 @@ extension PostgresStore {
     }
 
     public func renewLease(_ claimed: ClaimedJob, terms: LeaseTerms, now: Date) async throws(StoreError) -> Bool {
-        try await transaction { connection in
+        try await statement { connection in
             !(try await connection.rows("""
                 UPDATE gradingJob SET leaseExpiresAt = \(now.addingTimeInterval(terms.duration))
                 WHERE id = \(claimed.job.id!) AND state = 'running' AND leaseToken = \(claimed.job.leaseToken) RETURNING id
@@ -80,30 +78,23 @@ extension PostgresStore {
     }
 
     public func finishJob(_ claimed: ClaimedJob, results: [ScenarioResultInput], isolation: String, now: Date) async throws(StoreError) -> GradingJobRecord? {
-        try await transaction { connection in
-            let score = results.reduce(0) { $0 + $1.points }
-            let maxScore = results.reduce(0) { $0 + $1.maxPoints }
-            // The fence: only the current claim matches, and the row stays locked until commit.
-            guard let row = try await connection.rows("""
-                UPDATE gradingJob SET state = 'done', finishedAt = \(now), score = \(score), maxScore = \(maxScore), isolation = \(isolation),
-                    leaseToken = NULL, leaseExpiresAt = NULL
-                WHERE id = \(claimed.job.id!) AND state = 'running' AND leaseToken = \(claimed.job.leaseToken) RETURNING \(unescaped: PGRecord.job)
-                """, self.logger).first else { return nil }
-            let job = try PGRecord.job(row)
-            for (position, result) in results.enumerated() {
-                try await connection.query("""
-                    INSERT INTO scenarioResult (jobId, position, name, plugin, passed, points, maxPoints, hidden, message, durationMs)
-                    VALUES (\(job.id!), \(position), \(result.name), \(result.plugin), \(result.passed), \(result.points), \(result.maxPoints),
-                            \(result.hidden), \(result.message), \(result.durationMs))
-                    """, logger: self.logger)
-            }
-            try await Self.appendEvent(kind: "result", payload: [
-                "submission": String(claimed.submission.id!), "job": String(job.id!), "student": claimed.studentName,
+        let score = results.reduce(0) { $0 + $1.points }
+        let maxScore = results.reduce(0) { $0 + $1.maxPoints }
+        // The event payload is known before the statement runs: the claim holds every id.
+        let payload = try Self.decoding {
+            try ClassroomStore.json([
+                "submission": String(claimed.submission.id!), "job": String(claimed.job.id!), "student": claimed.studentName,
                 "course": claimed.submission.courseId, "exercise": claimed.submission.exerciseId,
                 "score": String(score), "max": String(maxScore),
-            ], on: connection, at: now, logger: self.logger)
-            return job
+            ])
         }
+        let finish = QueueStatements.Finish(now: now, results: results, isolation: isolation, job: claimed.job.id!,
+                                            token: claimed.job.leaseToken, payload: payload)
+        let row = try await statement { connection in
+            try await connection.rows(finish, self.logger).first
+        }
+        guard let row else { return nil }
+        return try Self.decoding { try PGRecord.job(row) }
     }
 
     public func failJob(_ claimed: ClaimedJob, error: String, terms: LeaseTerms, now: Date) async throws(StoreError) -> ClassroomStore.FailureOutcome {
@@ -183,6 +174,24 @@ extension PostgresStore {
                 return GradingMachine(name: name, workers: workers, startedAt: started, lastHeartbeat: last,
                                       runningJobs: running.filter { ($0.1 ?? "").hasPrefix(name + "-") }.map(\.0))
             }
+        }
+    }
+}
+
+/// When a process last recovered expired leases. A claim sweeps only when the last sweep is
+/// older than a fraction of the lease (at most a second), so a lease that ran out is
+/// recovered within that much of its expiry, and a busy queue does not pay a recovery query
+/// per claim. Times are the callers' `now`, so tests that move the clock move this too.
+final class LeaseSweep: Sendable {
+    private let last = Mutex<Date?>(nil)
+
+    /// Whether a claim at `now` should sweep first; if so, records `now` as the last sweep.
+    func isDue(at now: Date, terms: LeaseTerms) -> Bool {
+        let interval = min(1, terms.duration / 4)
+        return last.withLock { last in
+            if let previous = last, now >= previous, now.timeIntervalSince(previous) < interval { return false }
+            last = now
+            return true
         }
     }
 }

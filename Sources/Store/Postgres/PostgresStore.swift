@@ -25,6 +25,8 @@ public final class PostgresStore: StoreBackend {
     /// Exercise versions never change once stored: a claim reads each one's definition and
     /// files from the database once per process.
     let exerciseVersions = Mutex<[String: (definition: ExerciseDefinition, files: [String: Data])]>([:])
+    /// When this process last recovered expired leases (claims sweep at most every interval).
+    let leaseSweep = LeaseSweep()
 
     public var location: String { url.description }
 
@@ -138,6 +140,22 @@ public final class PostgresStore: StoreBackend {
         }
     }
 
+    /// Runs `body` on one pooled connection without BEGIN/COMMIT: each statement it sends is
+    /// its own transaction. For work that is one statement (or reads of rows that never change),
+    /// where a transaction's two extra round trips would be most of the cost.
+    func statement<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch {
+            throw Self.translate(error)
+        }
+    }
+
+    /// `body`'s value, its failure (a row that does not decode) as a `StoreError`.
+    static func decoding<T>(_ body: () throws -> T) throws(StoreError) -> T {
+        do { return try body() } catch { throw translate(error) }
+    }
+
     /// A consistent read: one repeatable-read, read-only transaction.
     func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         try await transaction(begin: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
@@ -191,6 +209,13 @@ extension PostgresURL {
 }
 
 extension PostgresConnection {
+    /// Every row of a prepared statement (prepared on this connection the first time).
+    func rows<Statement: PostgresPreparedStatement>(_ statement: Statement, _ logger: Logger) async throws -> [Statement.Row] {
+        var rows: [Statement.Row] = []
+        for try await row in try await execute(statement, logger: logger) { rows.append(row) }
+        return rows
+    }
+
     /// Every row of `query`.
     func rows(_ query: PostgresQuery, _ logger: Logger) async throws -> [PostgresRow] {
         try await self.query(query, logger: logger).collect()
