@@ -6,7 +6,7 @@ public enum Request: Sendable, Equatable {
     case exercises(course: String?)
     case status(submission: Int64)
     case result(submission: Int64)
-    case submissions(exercise: String?)
+    case submissions(course: String?, exercise: String?)
     case scoreboard(course: String?)
     case watch(course: String?)
     case unwatch
@@ -22,7 +22,7 @@ public enum Request: Sendable, Equatable {
         ("SUBMIT", "SUBMIT [<course>/]<exercise> <bytes>", "then exactly <bytes> bytes: a JSON object of file name to base64 contents"),
         ("STATUS", "STATUS <submission>", "where your submission is: queued, running or done"),
         ("RESULT", "RESULT <submission>", "your submission's scenarios and feedback"),
-        ("SUBMISSIONS", "SUBMISSIONS [exercise]", "your own submissions, newest first"),
+        ("SUBMISSIONS", "SUBMISSIONS [<course>/][exercise]", "your own submissions (in one course, of one exercise), newest first"),
         ("SCOREBOARD", "SCOREBOARD [course]", "the standings"),
         ("WATCH", "WATCH [course]", "receive EVENT lines as results land and the board changes"),
         ("UNWATCH", "UNWATCH", "stop receiving board events"),
@@ -53,7 +53,14 @@ public enum Request: Sendable, Equatable {
         case "EXERCISES": return optionalCourse().map { .exercises(course: $0) }
         case "STATUS": return submission().map { .status(submission: $0) }
         case "RESULT": return submission().map { .result(submission: $0) }
-        case "SUBMISSIONS": return arguments.count <= 1 ? .success(.submissions(exercise: arguments.first)) : .failure(usage())
+        case "SUBMISSIONS":
+            guard arguments.count <= 1 else { return .failure(usage()) }
+            guard let scope = arguments.first else { return .success(.submissions(course: nil, exercise: nil)) }
+            // `<course>/<exercise>` as SUBMIT takes it, or `<course>/` for all of one course's.
+            let parts = scope.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2 else { return .success(.submissions(course: nil, exercise: scope)) }
+            guard !parts[0].isEmpty else { return .failure(usage()) }
+            return .success(.submissions(course: parts[0], exercise: parts[1].isEmpty ? nil : parts[1]))
         case "SCOREBOARD": return optionalCourse().map { .scoreboard(course: $0) }
         case "WATCH": return optionalCourse().map { .watch(course: $0) }
         case "UNWATCH": return arguments.isEmpty ? .success(.unwatch) : .failure(usage())

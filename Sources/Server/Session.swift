@@ -104,8 +104,8 @@ public actor Session {
                 return (try await status(id), .none)
             case let .result(id):
                 return (try await result(id), .none)
-            case let .submissions(exercise):
-                return (try await submissions(exercise: exercise), .none)
+            case let .submissions(course, exercise):
+                return (try await submissions(course: course, exercise: exercise), .none)
             case let .scoreboard(course):
                 return (try await scoreboard(course: course), .none)
             case let .watch(course):
@@ -216,13 +216,20 @@ public actor Session {
     static func time(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle()) }
 
     /// The student's own submissions, newest first, with where each is and what it scored.
-    private func submissions(exercise: String?) async throws -> Reply {
+    private func submissions(course: String?, exercise: String?) async throws -> Reply {
         guard let student else { throw RefusedRequest(.error(.unauthorized, "log in first with HELLO <student> <token>")) }
+        if let course, !courses.contains(course) { throw RefusedRequest(notEnrolled(in: course)) }
         let results = try await context.store.results(student: student, exercise: exercise, limit: 500)
+            .filter { course == nil || $0.submission.courseId == course }
         let lines = results.map { result in
             "\(result.submission.id!) \(result.submission.exerciseId) \(Self.time(result.submission.submittedAt)) " + Self.statusText(result)
         }
-        return .lines("\(lines.count) submissions" + (exercise.map { " of \($0)" } ?? ""), lines)
+        return .lines("\(lines.count) submissions" + (exercise.map { " of \($0)" } ?? "") + (course.map { " in \($0)" } ?? ""), lines)
+    }
+
+    /// The refusal for a course the student is not in, naming the ones they are in.
+    private func notEnrolled(in course: String) -> Reply {
+        .error(.forbidden, "you are not enrolled in \(course)" + (courses.isEmpty ? "" : "; your courses: \(courses.joined(separator: ", "))"))
     }
 
     private func submit(exercise named: String, payload: [UInt8]) async -> Reply {
@@ -232,9 +239,7 @@ public actor Session {
         // `<course>/<exercise>` for a student whose courses share the exercise.
         let parts = named.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let wanted = parts.count == 2 ? parts[0] : nil, exercise = parts.last!
-        if let wanted, !courses.contains(wanted) {
-            return .error(.forbidden, "you are not enrolled in \(wanted)" + (courses.isEmpty ? "" : "; your courses: \(courses.joined(separator: ", "))"))
-        }
+        if let wanted, !courses.contains(wanted) { return notEnrolled(in: wanted) }
         do {
             let overview = try await context.store.exercise(exercise)
             // Like the local submit, only the files the exercise accepts are taken; the rest

@@ -99,7 +99,7 @@ struct ProtocolTests {
         }
     }
 
-    @Test("a student of two courses that share an exercise says which one a SUBMIT counts in")
+    @Test("a student of two courses that share an exercise says which one a SUBMIT counts in, and lists each course's")
     func submitToACourse() async throws {
         let fixture = try await ServerFixture(workers: 0)
         defer { Task { await fixture.stop() } }
@@ -112,7 +112,16 @@ struct ProtocolTests {
             #expect(named.ok && plain.ok, "\(named.text) \(plain.text)")
             let foreign = try alice.submit(exercise: "concurrency-workshop/tcp-echo", files: files)
             #expect(foreign.code == 403 && foreign.text.contains("not enrolled in concurrency-workshop"), "\(foreign.text)")
-            return [named.text, plain.text].map { String($0.split(separator: " ")[1]) }
+            let ids = [named.text, plain.text].map { String($0.split(separator: " ")[1]) }
+            // Listed per course: each submission only where it counts.
+            let primer = try alice.request("SUBMISSIONS sockets-primer/")
+            let both = try alice.request("SUBMISSIONS networks-distributed/tcp-echo")
+            #expect(primer.text == "1 submissions in sockets-primer" && primer.lines.map { $0.split(separator: " ")[0] } == [Substring(ids[0])], "\(primer.text) \(primer.lines)")
+            #expect(both.text == "1 submissions of tcp-echo in networks-distributed" && both.lines.first?.hasPrefix(ids[1] + " tcp-echo ") == true)
+            #expect(try alice.request("SUBMISSIONS").lines.count == 2)
+            #expect(try alice.request("SUBMISSIONS concurrency-workshop/").code == 403)
+            #expect(try alice.request("SUBMISSIONS /tcp-echo").code == 400)
+            return ids
         }
         var courses: [String?] = []
         for id in ids { courses.append(try await fixture.store.results(submission: Int64(id)!).first?.submission.courseId) }

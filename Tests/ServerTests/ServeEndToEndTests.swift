@@ -60,6 +60,10 @@ struct ServeEndToEndTests {
         let submissions = try classroom("submissions")
         #expect(submissions.stdout.split(separator: "\n").last?.hasSuffix("done 10/10") == true, "\(submissions.stdout)")
         #expect(try classroom("submissions", "--exercise", "udp-time").stdout.contains("no submissions of udp-time"))
+        let inCourse = try classroom("submissions", "--course", "sockets-primer", "--exercise", "tcp-echo")
+        #expect(inCourse.stdout.split(separator: "\n").last?.hasSuffix("done 10/10") == true, "\(inCourse.stdout)")
+        let elsewhere = try classroom("submissions", "--course", "concurrency-workshop")
+        #expect(elsewhere.status != 0 && elsewhere.stderr.contains("not enrolled in concurrency-workshop"), "\(elsewhere.stderr)")
         let board = try classroom("scoreboard")
         #expect(board.stdout.contains("alice") && board.stdout.contains("TOTAL"))
 

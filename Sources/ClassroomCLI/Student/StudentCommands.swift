@@ -231,9 +231,13 @@ struct SubmissionsCommand: ParsableCommand {
     @Option(help: "Only the submissions of this exercise.")
     var exercise: String?
 
+    @Option(help: "Only the submissions that count in this course (for a student of several).")
+    var course: String?
+
     func run() throws {
         let (client, _) = try StudentSession.connect()
-        let reply = try client.request("SUBMISSIONS" + (exercise.map { " \($0)" } ?? ""))
+        let scope = course.map { "\($0)/\(exercise ?? "")" } ?? exercise
+        let reply = try client.request("SUBMISSIONS" + (scope.map { " \($0)" } ?? ""))
         guard reply.ok else { throw CLIError(DisplayText.oneLine(reply.text)) }
         guard !reply.lines.isEmpty else {
             print(exercise.map { "You have no submissions of \(DisplayText.escaped($0))." } ?? "You have no submissions yet.")
