@@ -145,6 +145,9 @@ public final class EventFeed: GradingObserver, Sendable {
         // exercise version; an import adds history no result event describes.
         case "regrade.queued": return .recount(course: nil)
         case "history.imported": return .recount(course: payload["course"])
+        // A withdrawn student leaves every board; an extension changes what a late
+        // submission counts for. Neither names its courses, so every board is read again.
+        case "student.withdrawn", "student.extended": return .recount(course: nil)
         default: return .other
         }
     }

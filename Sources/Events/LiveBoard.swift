@@ -13,6 +13,8 @@ struct LiveBoard: Sendable {
     let course: String
     let definition: CourseDefinition
     let maxPoints: [String: Int]
+    /// Students' own deadlines, as the source read them (a new one rebuilds the board).
+    private let extensions: [String: [String: Date]]
     private let courseExercises: Set<String>
     private var students: [String: Student] = [:]
     /// Student names, best first (see ``Key``).
@@ -66,6 +68,7 @@ struct LiveBoard: Sendable {
         course = source.course
         definition = source.definition
         maxPoints = source.maxPoints
+        extensions = source.extensions
         courseExercises = Set(source.definition.exerciseIDs)
         for name in source.students { students[name] = Student() }
         for graded in source.graded { count(graded) }
@@ -125,7 +128,8 @@ struct LiveBoard: Sendable {
     @discardableResult
     private mutating func count(_ graded: GradedSubmission) -> Bool {
         guard courseExercises.contains(graded.exercise), students[graded.student] != nil else { return false }
-        let counted = definition.lateness(exercise: graded.exercise, submittedAt: graded.submittedAt, score: graded.score).counted ?? 0
+        let counted = definition.lateness(exercise: graded.exercise, submittedAt: graded.submittedAt, score: graded.score,
+                                          extendedUntil: extensions[graded.student]?[graded.exercise]).counted ?? 0
         let entry = Graded(at: graded.submittedAt, job: graded.job, counted: counted)
         // Changed in place: a copy of the exercise's submissions would cost as much as the
         // student's history of it.

@@ -268,8 +268,7 @@ public final class ClassroomStore: Sendable {
         struct Counted { var score: Int; var at: Date }
         var counted: [String: [String: Counted]] = [:]
         for graded in source.graded where courseExercises.contains(graded.exercise) {
-            let score = definition.lateness(exercise: graded.exercise, submittedAt: graded.submittedAt, score: graded.score).counted ?? 0
-            let value = Counted(score: score, at: graded.submittedAt)
+            let value = Counted(score: source.counted(graded), at: graded.submittedAt)
             var perExercise = counted[graded.student] ?? [:]
             if let previous = perExercise[graded.exercise], definition.scoring.counts == .best, previous.score >= value.score {
                 // An earlier submission already reached at least this score.

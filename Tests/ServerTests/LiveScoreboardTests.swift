@@ -47,7 +47,7 @@ struct LiveScoreboardTests {
         }
     }
 
-    @Test("the board kept result by result equals the board recomputed from the store, through late submissions, regrades and policy changes")
+    @Test("the board kept result by result equals the board recomputed from the store, through late submissions, extensions, withdrawals, regrades and policy changes")
     func incrementalEqualsRecomputed() async throws {
         var fixture = try await Fixture(students: 12)
         let store = fixture.store
@@ -55,6 +55,7 @@ struct LiveScoreboardTests {
         let scores = [0, 0, 3, 5, 5, 7, 10, 10]
         var results = 0
         var nextCheck = 50
+        var joined = 0
 
         /// Grades a claimed job; half the time the in-process path reports it at once, as the
         /// pool does, before the log catches up.
@@ -94,9 +95,20 @@ struct LiveScoreboardTests {
                 for job in (twice ? claimed.reversed() : claimed.shuffled(using: &random)) { try await finish(job, random: &random) }
             case 4..<5:
                 // A student joins late: the board is recounted with them on it.
-                let name = "late\(fixture.students.count)"
+                joined += 1
+                let name = "late\(joined)"
                 _ = try await store.addStudent(name: name, course: BoardCatalog.course)
                 fixture.students.append(name)
+            case 5..<10:
+                // A student's own deadline: their late submissions count as on time up to it.
+                let student = fixture.students.randomElement(using: &random)!
+                let exercise = BoardCatalog.exercises.randomElement(using: &random)!
+                let until = BoardCatalog.deadline.addingTimeInterval(Double(Int.random(in: 1...90, using: &random)) * 60)
+                _ = try await store.extendDeadline(student: student, exercise: exercise, until: until)
+            case 10..<11 where fixture.students.count > 6:
+                // A student withdraws: off the board, history kept.
+                let student = fixture.students.remove(at: Int.random(in: 0..<fixture.students.count, using: &random))
+                _ = try await store.withdraw(student: student)
             default:
                 let student = fixture.students.randomElement(using: &random)!
                 let exercise = BoardCatalog.exercises.randomElement(using: &random)!

@@ -46,7 +46,7 @@ struct StudentAdminTests {
         await #expect(throws: StoreError.self) { try await fixture.store.reissueToken(student: "alice") }
     }
 
-    @Test("an extension makes a late submission count in full; the gradebook counts the best")
+    @Test("an extension makes a late submission count in full, in the gradebook and on the board; the gradebook counts the best")
     func extensionAndBest() async throws {
         let fixture = try await StoreFixture()
         _ = try await fixture.store.addStudent(name: "alice", course: "sockets-primer")
@@ -67,6 +67,8 @@ struct StudentAdminTests {
         cell = try #require(book.rows.first?.cells["tcp-echo"])
         #expect(!cell.isLate && cell.score == 10 && book.rows.first?.total == 10)
         #expect(try await fixture.store.results(submission: first.submission.id).first?.isLate == false)
+        #expect(try await fixture.store.scoreboard(course: "sockets-primer").rows.first?.scores["tcp-echo"] == 10,
+                "the board counts the extension as the gradebook does")
         await #expect(throws: StoreError.notEnrolled(student: "alice", exercise: "mp-pool")) {
             try await fixture.store.extendDeadline(student: "alice", exercise: "mp-pool", until: late)
         }

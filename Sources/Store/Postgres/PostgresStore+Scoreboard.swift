@@ -26,7 +26,16 @@ extension PostgresStore {
                 let (id, name, exercise, at, job, score) = try row.decode((Int64, String, String, Date, Int64, Int?).self)
                 return GradedSubmission(submission: id, course: courseId, student: name, exercise: exercise, submittedAt: at, job: job, score: score ?? 0)
             }
-            return ScoreboardSource(course: courseId, definition: definition, maxPoints: maxPoints, students: students, graded: graded)
+            var extensions: [String: [String: Date]] = [:]
+            for row in try await connection.rows("""
+                SELECT s.name, x.exerciseId, x.until FROM deadlineExtension x JOIN student s ON s.id = x.studentId
+                JOIN enrolment e ON e.studentId = s.id WHERE e.courseId = \(courseId)
+                """, self.logger) {
+                let (name, exercise, until) = try row.decode((String, String, Date).self)
+                extensions[name, default: [:]][exercise] = until
+            }
+            return ScoreboardSource(course: courseId, definition: definition, maxPoints: maxPoints, students: students, graded: graded,
+                                    extensions: extensions)
         }
     }
 

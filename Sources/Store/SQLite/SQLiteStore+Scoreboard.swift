@@ -69,6 +69,15 @@ public struct ScoreboardSource: Sendable {
     public var students: [String]
     /// Every graded submission of the course, oldest first (by time, then id).
     public var graded: [GradedSubmission]
+    /// Students' own deadlines: student name → exercise id → the extended deadline.
+    public var extensions: [String: [String: Date]] = [:]
+
+    /// What `graded` counts for on the board: its score after the late policy, judged against
+    /// the student's own deadline where they have one (as the gradebook does).
+    public func counted(_ graded: GradedSubmission) -> Int {
+        definition.lateness(exercise: graded.exercise, submittedAt: graded.submittedAt, score: graded.score,
+                            extendedUntil: extensions[graded.student]?[graded.exercise]).counted ?? 0
+    }
 }
 
 extension SQLiteStore {
@@ -102,7 +111,15 @@ extension SQLiteStore {
             GradedSubmission(submission: row["id"], course: courseId, student: row["name"], exercise: row["exerciseId"],
                              submittedAt: row["submittedAt"], job: row["jobId"], score: row["score"] ?? 0)
         }
-        return ScoreboardSource(course: courseId, definition: definition, maxPoints: maxPoints, students: students, graded: graded)
+        var extensions: [String: [String: Date]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT s.name, x.exerciseId, x.until FROM deadlineExtension x JOIN student s ON s.id = x.studentId
+            JOIN enrolment e ON e.studentId = s.id WHERE e.courseId = ?
+            """, arguments: [courseId]) {
+            extensions[row["name"], default: [:]][row["exerciseId"]] = row["until"]
+        }
+        return ScoreboardSource(course: courseId, definition: definition, maxPoints: maxPoints, students: students, graded: graded,
+                                extensions: extensions)
     }
 
     /// The graded submissions finished by `jobs` (unknown or unfinished jobs are left out), so
