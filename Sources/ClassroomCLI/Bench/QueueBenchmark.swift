@@ -61,14 +61,18 @@ struct QueueBenchmark: AsyncParsableCommand {
                 stores.append(store)
             }
             var passes: [[[Double]]] = Array(repeating: Array(repeating: [], count: claimers.count), count: backends.count)
+            var cpu: [[[Double]]] = passes
             for _ in 0..<rounds {
                 for (column, count) in claimers.enumerated() {
                     for (row, store) in stores.enumerated() {
-                        passes[row][column].append(try await Self.throughput(store: store, jobs: jobs, claimers: count))
+                        let figures = try await Self.throughput(store: store, jobs: jobs, claimers: count)
+                        passes[row][column].append(figures.rate)
+                        cpu[row][column].append(figures.cpuPerJob)
                     }
                 }
             }
             let rates = passes.map { $0.map { $0.sorted()[$0.count / 2] } }
+            let cpuPerJob = cpu.map { $0.map { $0.sorted()[$0.count / 2] } }
 
             var boards: [Double] = []
             for (index, backend) in backends.enumerated() {
@@ -80,12 +84,13 @@ struct QueueBenchmark: AsyncParsableCommand {
                 child.stop()
             }
             for store in stores { await store.close() }
-            report(backends: backends.map(\.label), rates: rates, boards: boards)
+            report(backends: backends.map(\.label), rates: rates, cpuPerJob: cpuPerJob, boards: boards)
         }
     }
 
-    /// Claim+finish per second: `jobs` queued, then `claimers` tasks drain the queue.
-    static func throughput(store: ClassroomStore, jobs: Int, claimers: Int) async throws -> Double {
+    /// Claim+finish per second, and this process's CPU seconds per claim+finish: `jobs` queued,
+    /// then `claimers` tasks drain the queue.
+    static func throughput(store: ClassroomStore, jobs: Int, claimers: Int) async throws -> (rate: Double, cpuPerJob: Double) {
         for index in 0..<jobs {
             _ = try await store.submit(student: ScaleCatalog.students[index % ScaleCatalog.students.count],
                                        exercise: ScaleCatalog.exercises[index % ScaleCatalog.exercises.count],
@@ -93,6 +98,7 @@ struct QueueBenchmark: AsyncParsableCommand {
         }
         let result = [ScenarioResultInput(name: "empty", plugin: "bench", passed: true, points: 1, maxPoints: 1, hidden: false, message: "", durationMs: 0)]
         let clock = ContinuousClock()
+        let cpuStart = processCPUSeconds()
         let start = clock.now
         let done = try await withThrowingTaskGroup(of: Int.self) { group in
             for worker in 0..<claimers {
@@ -110,11 +116,19 @@ struct QueueBenchmark: AsyncParsableCommand {
             return try await group.reduce(0, +)
         }
         let elapsed = clock.now - start
+        let cpu = processCPUSeconds() - cpuStart
         guard done == jobs else { throw CLIError("\(done) of \(jobs) jobs were finished") }
-        return Double(done) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return (Double(done) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18), cpu / Double(done))
     }
 
-    private func report(backends: [String], rates: [[Double]], boards: [Double]) {
+    /// CPU time this process has used, all threads.
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    private func report(backends: [String], rates: [[Double]], cpuPerJob: [[Double]], boards: [Double]) {
         let base = rates[0][0]
         print("queue benchmark: \(jobs) empty jobs claimed and finished (one scenario result each) per figure, claimers in one process, "
               + "\(ProcessInfo.processInfo.activeProcessorCount) cores; median of \(rounds) passes taken in turn")
@@ -125,6 +139,10 @@ struct QueueBenchmark: AsyncParsableCommand {
         }
         print(table.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         print("  × is against SQLite with \(claimers[0]) claimer\(claimers[0] == 1 ? "" : "s") (higher is faster); target ≥ 2,000/s on PostgreSQL with 8.")
+        let last = claimers.count - 1
+        print("  this process's CPU per claim+finish with \(claimers[last]) claimers: "
+              + backends.indices.map { "\(backends[$0]) " + String(format: "%.0f µs", cpuPerJob[$0][last] * 1e6) }.joined(separator: ", ")
+              + " (SQLite's includes the database; PostgreSQL's server does its share in its own processes)")
         print("SCOREBOARD from `classroom serve --workers 0`: \(clients) clients for \(seconds) s, a course with 5,000 graded submissions")
         var boardTable = TextTable("BACKEND", "SCOREBOARD/s", "×")
         for (index, label) in backends.enumerated() {
