@@ -34,9 +34,13 @@ public struct ProgramFiles: Sendable {
 public enum MaelstromHarness {
     /// Runs the test in `cell` (which it does not close) and checks the history.
     ///
-    /// - Parameter log: receives progress lines ("Waiting for recovery…", faults) as they happen.
+    /// - Parameters:
+    ///   - log: receives progress lines ("Waiting for recovery…", faults) as they happen.
+    ///   - nodeLog: with `options.logStderr`, receives every line a node writes on stderr as it
+    ///     is written (`[n3] text`); the result's logs hold them too.
     public static func run(options: MaelstromOptions, files: NodeFiles, in cell: Cell,
-                           log: (@Sendable (String) -> Void)? = nil) async throws(HarnessError) -> MaelstromResult {
+                           log: (@Sendable (String) -> Void)? = nil,
+                           nodeLog: (@Sendable (String) -> Void)? = nil) async throws(HarnessError) -> MaelstromResult {
         let problems = options.problems()
         guard problems.isEmpty else { throw HarnessError(problems.joined(separator: "; ")) }
         if case .perNode(let program) = files {
@@ -62,7 +66,9 @@ public enum MaelstromHarness {
             perNode = false
         }
         let limits = nodeLimits(options, base: cell.policy.limits)
-        let launcher = NodeLauncher(cell: cell, command: options.command, perNode: perNode, limits: limits)
+        // Live stderr needs a sink: without one (a plugin), the capture at the end is the log.
+        let tap = options.logStderr ? nodeLog.map { sink in StderrTap(sink: sink) } : nil
+        let launcher = NodeLauncher(cell: cell, command: options.command, perNode: perNode, limits: limits, stderrTap: tap)
 
         var handles: [NodeHandles] = []
         for i in 0..<options.nodeCount {
@@ -70,6 +76,7 @@ public enum MaelstromHarness {
             case .success(let h): handles.append(h)
             case .failure(let error):
                 for h in handles { h.process.kill(signal: SIGKILL); close(h.stdin); close(h.stdout) }
+                _ = await tap?.finish()
                 throw HarnessError("cannot start n\(i) (\(options.command.joined(separator: " "))): \(error)")
             }
         }
@@ -94,10 +101,13 @@ public enum MaelstromHarness {
         for entry in report.processes { entry.process.kill(signal: SIGKILL) }
         for (node, process) in report.processes {
             let result = await process.result()
-            logs["n\(node)", default: ""] += result.stderr.text
+            if tap == nil { logs["n\(node)", default: ""] += result.stderr.text }
             // With a cgroup, each run's figure is the whole cell's; without, the process's own.
             nodeCPU = result.accounting.hasPrefix("cgroup") ? max(nodeCPU, result.cpuSeconds) : nodeCPU + result.cpuSeconds
             peak = max(peak, result.peakMemoryBytes)
+        }
+        if let tap {
+            for (node, text) in await tap.finish() { logs["n\(node)", default: ""] += text }
         }
         return MaelstromResult.make(options: options, report: report, logs: logs, nodeCPUSeconds: nodeCPU,
                                     peakMemoryBytes: peak)
@@ -119,7 +129,8 @@ public enum MaelstromHarness {
 
     /// Opens a cell sized for the test, runs it, closes the cell.
     public static func run(options: MaelstromOptions, directory: String?, isolation: IsolationMode = .confined,
-                           log: (@Sendable (String) -> Void)? = nil) async throws(HarnessError) -> MaelstromResult {
+                           log: (@Sendable (String) -> Void)? = nil,
+                           nodeLog: (@Sendable (String) -> Void)? = nil) async throws(HarnessError) -> MaelstromResult {
         let files: ProgramFiles
         do { files = try directory.map { try collectFiles($0) } ?? ProgramFiles() } catch {
             throw HarnessError("cannot read the program's folder: \(error)")
@@ -133,7 +144,7 @@ public enum MaelstromHarness {
             throw HarnessError("cannot open a cell: \(error)")
         }
         do {
-            let result = try await run(options: options, files: .perNode(files), in: cell, log: log)
+            let result = try await run(options: options, files: .perNode(files), in: cell, log: log, nodeLog: nodeLog)
             await cell.close()
             return result
         } catch {
@@ -196,12 +207,15 @@ final class NodeLauncher: Sendable {
     let command: [String]
     let perNode: Bool
     let limits: Limits
+    /// With `--log-stderr`: stderr goes to a pipe of ours (fd 4) that the tap reads live.
+    let stderrTap: StderrTap?
 
-    init(cell: Cell, command: [String], perNode: Bool, limits: Limits) {
+    init(cell: Cell, command: [String], perNode: Bool, limits: Limits, stderrTap: StderrTap? = nil) {
         self.cell = cell
         self.command = command
         self.perNode = perNode
         self.limits = limits
+        self.stderrTap = stderrTap
     }
 
     func start(node: Int) async -> Result<NodeHandles, SandboxError> {
@@ -211,20 +225,29 @@ final class NodeLauncher: Sendable {
             close(input[0]); close(input[1])
             return .failure(.spawnFailed("pipe: \(String(cString: strerror(errno)))"))
         }
+        var errors: [Int32] = [-1, -1]
+        if stderrTap != nil, !makePipe(&errors) {
+            close(input[0]); close(input[1]); close(output[0]); close(output[1])
+            return .failure(.spawnFailed("pipe: \(String(cString: strerror(errno)))"))
+        }
         defer {
             close(input[0])
             close(output[1])
+            if errors[1] >= 0 { close(errors[1]) }
         }
         do {
+            let script = stderrTap == nil ? #"exec "$0" "$@" 1>&3 3>&-"# : #"exec "$0" "$@" 1>&3 2>&4 3>&- 4>&-"#
             let process = try await cell.spawn(
-                "/bin/sh", arguments: ["-c", #"exec "$0" "$@" 1>&3 3>&-"#] + command,
+                "/bin/sh", arguments: ["-c", script] + command,
                 stdin: .fileDescriptor(input[0]), workingDirectory: perNode ? "n\(node)" : nil, limits: limits,
-                passing: [output[1]])
+                passing: errors[1] >= 0 ? [output[1], errors[1]] : [output[1]])
             for fd in [input[1], output[0]] { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
+            if errors[0] >= 0 { stderrTap?.add(node: node, fd: errors[0]) }
             return .success(NodeHandles(process: process, stdin: input[1], stdout: output[0]))
         } catch {
             close(input[1])
             close(output[0])
+            if errors[0] >= 0 { close(errors[0]) }
             return .failure(error)
         }
     }

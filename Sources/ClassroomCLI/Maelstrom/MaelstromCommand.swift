@@ -53,7 +53,7 @@ struct MaelstromTestCommand: AsyncParsableCommand {
     @Option(help: "Most writes to one key (txn).") var maxWritesPerKey: Int = 16
     @Option(help: "Seconds between the heal and the final reads.") var recovery: Double = 10
     @Option(help: "Seed for operations, latencies and faults.") var seed: UInt64?
-    @Flag(help: "Print each node's stderr after the test.") var logStderr = false
+    @Flag(help: "Print each node's stderr on this command's stderr as the node writes it ([n0] …; with --json, after the test).") var logStderr = false
     @Flag(help: "Print the result as one JSON object.") var json = false
     @Option(help: "Write the history, one JSON operation a line, to this file.") var history: String?
     @Flag(help: "Run without namespaces (development only).") var unconfined = false
@@ -110,7 +110,7 @@ struct MaelstromTestCommand: AsyncParsableCommand {
         do throws(HarnessError) {
             result = try await MaelstromHarness.run(options: o, directory: folder,
                                                     isolation: unconfined ? .unconfinedDevelopment : .confined,
-                                                    log: progress)
+                                                    log: progress, nodeLog: json ? nil : Self.sayOnStderr)
         } catch {
             FileHandle.standardError.write(Data("classroom maelstrom: \(error.description)\n".utf8))
             throw ExitCode(2)
@@ -122,7 +122,8 @@ struct MaelstromTestCommand: AsyncParsableCommand {
             for op in result.history { text += String(decoding: try encoder.encode(op), as: UTF8.self) + "\n" }
             try text.write(toFile: history, atomically: true, encoding: .utf8)
         }
-        if logStderr {
+        if logStderr && json {
+            // Without --json the lines were printed as the nodes wrote them.
             for (node, log) in result.nodeLogs.sorted(by: { $0.key.count != $1.key.count ? $0.key.count < $1.key.count : $0.key < $1.key }) where !log.isEmpty {
                 for line in log.split(separator: "\n") { FileHandle.standardError.write(Data("[\(node)] \(line)\n".utf8)) }
             }
@@ -142,6 +143,8 @@ struct MaelstromTestCommand: AsyncParsableCommand {
     }
 
     @Sendable static func say(_ line: String) { print(line) }
+
+    @Sendable static func sayOnStderr(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 
     /// The folder to copy and the command as a node runs it in its copy: arguments naming files
     /// inside the folder become paths relative to it.

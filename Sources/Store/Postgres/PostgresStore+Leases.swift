@@ -4,10 +4,12 @@ import PostgresNIO
 import Synchronization
 
 /// Leases on PostgreSQL, with SQLite's meaning (see `SQLiteStore+Leases.swift`): a claim is
-/// `SELECT … FOR UPDATE SKIP LOCKED` and the update that sets a fresh token, in one
-/// transaction, so claimers on many machines take different jobs without waiting on each
-/// other; every later write of the claim matches on its token, so a grader whose lease expired
-/// (its job recovered, perhaps graded again) writes nothing.
+/// `SELECT … FOR UPDATE SKIP LOCKED` and the update that sets a fresh token, in one statement
+/// (`QueueStatements.Claim`), so claimers on many machines take different jobs without waiting
+/// on each other; every later write of the claim matches on its token, so a grader whose lease
+/// expired (its job recovered, perhaps graded again) writes nothing. Anything that fails after
+/// the claim committed (reading the files, the grader dying) leaves the job to its lease: it is
+/// recovered when the lease runs out, the attempt counted.
 extension PostgresStore {
     public func claimJob(worker: String, only jobId: Int64?, terms: LeaseTerms, now: Date) async throws(StoreError) -> ClaimedJob? {
         // Recovery runs at most every sweep interval per process (idle graders also call
@@ -24,7 +26,6 @@ extension PostgresStore {
         let job = try Self.decoding { try PGRecord.job(cells, at: 0) }
         guard cells[QueueStatements.Claim.submissionColumn].bytes != nil,
               let student = try Self.decoding({ try cells[QueueStatements.Claim.studentColumn].decode(String?.self) }) else {
-            // The lease runs out and recovery counts the attempt, up to a grader error.
             throw StoreError.invalid("job \(job.id!) refers to a missing submission or student")
         }
         let submission = try Self.decoding { try PGRecord.submission(cells, at: QueueStatements.Claim.submissionColumn) }
