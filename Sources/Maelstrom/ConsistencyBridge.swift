@@ -44,6 +44,8 @@ enum KafkaHistoryCheck {
             kop = .commitOffsets(offsets(op.value))
         case "list_committed_offsets":
             kop = .listCommittedOffsets(offsets(op.result))
+        case "assign":
+            kop = .assign(keys: (op.value.arrayValue ?? []).compactMap(\.stringValue))
         default:
             return nil
         }

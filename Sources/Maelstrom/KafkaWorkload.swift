@@ -9,10 +9,25 @@ final class KafkaWorkload: Workload {
     private var nextMessage = 0
     /// Per thread, per key: the next offset to poll from.
     private var positions: [Int: [String: Int]] = [:]
+    /// Threads whose client crashed and must be assigned its keys again before it polls:
+    /// it resumes after the committed offsets, as a restarted Kafka consumer does.
+    private var unassigned: Set<Int> = []
+    /// How often a client crashes: one operation in this many.
+    static let crashEvery = 40
 
     init(keys: Int) { self.keys = keys }
 
     func next(thread: Int, rng: inout SeededRandom) -> PlannedOperation {
+        // A client that crashed (Maelstrom's periodic `crash`) forgets where it was and asks
+        // for the committed offsets (`assign`) until it gets them.
+        if rng.below(Self.crashEvery) == 0 { unassigned.insert(thread) }
+        if unassigned.contains(thread) {
+            let list = JSONValue.array((0..<keys).map { .string(String($0)) })
+            var op = PlannedOperation(f: "assign", value: list, body: ["type": "list_committed_offsets", "keys": list],
+                                      okType: "list_committed_offsets_ok")
+            op.thread = thread
+            return op
+        }
         let key = String(rng.below(keys))
         var op: PlannedOperation
         switch rng.below(10) {
@@ -56,10 +71,15 @@ final class KafkaWorkload: Workload {
                 }
             }
             return msgs
-        case "list_committed_offsets":
+        case "list_committed_offsets", "assign":
             guard let offsets = reply["offsets"] else { throw .missing("offsets", in: "list_committed_offsets_ok") }
             guard let object = offsets.objectValue, object.values.allSatisfy({ $0.intValue != nil }) else {
                 throw .wrong("offsets", in: "list_committed_offsets_ok", expected: "an object of key → offset", got: offsets)
+            }
+            if operation.f == "assign" {
+                // Resume after what was committed; keys never committed are read from the start.
+                positions[operation.thread] = object.compactMapValues { $0.intValue.map { $0 + 1 } }
+                unassigned.remove(operation.thread)
             }
             return offsets
         default:
@@ -67,7 +87,7 @@ final class KafkaWorkload: Workload {
         }
     }
 
-    func isIdempotent(_ f: String) -> Bool { f == "poll" || f == "list_committed_offsets" }
+    func isIdempotent(_ f: String) -> Bool { f == "poll" || f == "list_committed_offsets" || f == "assign" }
 
     /// After the heal, every node is polled from the start of every log, so an acknowledged
     /// send nobody ever read shows up as unseen.

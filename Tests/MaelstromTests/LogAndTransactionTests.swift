@@ -13,6 +13,16 @@ struct LogAndTransactionTests {
         #expect((r.statsByF["poll"]?.okCount ?? 0) > 10)
     }
 
+    @Test("kafka: clients that crash resume from the committed offsets (assign), and a correct log stays valid")
+    func kafkaClientsCrashAndResume() async throws {
+        let r = try await Nodes.run("kafka.py", .kafka, nodes: 1, seconds: 4, rate: 150) { $0.concurrency = .perNode(4) }
+        #expect(r.valid == .valid, "a poll going back after a reassignment is not a problem: \(r.problems)")
+        let assigns = r.history.filter { $0.f == "assign" && $0.outcome == .ok }
+        #expect(assigns.count >= 3, "about one operation in 40 is a crash: \(assigns.count) assigns in \(r.stats.count) operations")
+        // An assign asks the node for the committed offsets, as list_committed_offsets does.
+        #expect(assigns.allSatisfy { $0.result.objectValue != nil })
+    }
+
     @Test("kafka: two nodes numbering their own logs give one offset to two messages")
     func kafkaDuplicateOffsets() async throws {
         let r = try await Nodes.run("kafka_local.py", .kafka, nodes: 2, seconds: 3, rate: 100) { $0.concurrency = .perNode(2) }
