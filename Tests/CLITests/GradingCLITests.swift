@@ -81,6 +81,8 @@ struct GradingCLITests {
 
         let results = try run("results", "--student", "alice")
         #expect(results.stdout.contains("10/10") && results.stdout.contains("7/10"))
+        let kolkata = try ClassroomBinary.run(["results", "--student", "alice"], in: folder.url, environment: ["TZ": "Asia/Kolkata"])
+        #expect(kolkata.stdout.contains("+0530"), "submission times in the local time zone: \(kolkata.stdout)")
         let detail = try run("results", "--submission", "2")
         #expect(detail.stdout.contains("echoes a message sent in fragments") && detail.stdout.contains("FAILED"))
 

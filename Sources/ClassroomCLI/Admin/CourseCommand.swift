@@ -182,9 +182,5 @@ enum CourseText {
         }
     }
 
-    static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    static func format(_ date: Date) -> String { TimeText.show(date) }
 }

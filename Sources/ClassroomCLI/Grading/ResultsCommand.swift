@@ -34,14 +34,13 @@ struct ResultsCommand: AsyncParsableCommand {
             print("No submissions yet.")
             return
         }
-        let formatter = ISO8601DateFormatter()
         var table = TextTable("ID", "STUDENT", "EXERCISE", "SUBMITTED", "STATE", "SCORE")
         for result in results {
             let state = result.job?.state.rawValue ?? "-"
             var score = result.job?.state == .done ? "\(result.job?.score ?? 0)/\(result.job?.maxScore ?? 0)" : ""
             if result.isLate, let counted = result.countedScore { score += " late→\(counted)" }
             table.add(String(result.submission.id!), DisplayText.escaped(result.studentName), DisplayText.escaped(result.submission.exerciseId),
-                      formatter.string(from: result.submission.submittedAt), state, score)
+                      TimeText.show(result.submission.submittedAt), state, score)
         }
         print(table.render())
     }
