@@ -146,7 +146,7 @@ public struct ExternalPlugin: ScenarioPlugin {
                     let text = message["message"] as? String ?? ""
                     if message["skipped"] as? Bool == true { return .skip(text) }
                     guard passed || !text.isEmpty else { throw fault("failed a scenario without a message for the student") }
-                    return passed ? .pass(text) : .fail(text)
+                    return passed ? .pass(text) : .fail(text, definite: message["definite"] as? Bool == true)
                 case "error":
                     throw fault("reported an error: \(message["message"] as? String ?? "(no message)")")
                 default:

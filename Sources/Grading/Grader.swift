@@ -115,7 +115,8 @@ public struct Grader: Sendable {
             let (verdict, deadlineFired, load) = await attemptOnce(plugin, scenario, of: input, policy: policy)
             // A plugin that accounts for load judges its own measurements, but not the grader's
             // deadline: when that fired on a slow machine, the scenario is run again like any other.
-            guard verdict.outcome == .failed, !verdict.message.hasPrefix(GradingError.faultPrefix),
+            // A definite failure (a wrong answer, a safety violation) is the program's whatever the load.
+            guard verdict.outcome == .failed, !verdict.definite, !verdict.message.hasPrefix(GradingError.faultPrefix),
                   !needs.accountsForLoad || deadlineFired, load.machineWasSlow, !Task.isCancelled else { return verdict }
             if attempt < Self.attemptsWhenSlow { continue }
             // The scenario's deadline fired every time, and the machine was so busy that the
@@ -158,7 +159,7 @@ public struct Grader: Sendable {
                 do {
                     return (try await plugin.run(run), false)
                 } catch let failure as ScenarioFailure {
-                    return (.fail(failure.message), false)
+                    return (.fail(failure.message, definite: failure.definite), false)
                 } catch is CancellationError {
                     return nil
                 } catch {

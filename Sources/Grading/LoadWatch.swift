@@ -2,14 +2,16 @@ import Foundation
 import PluginKit
 
 /// Watches one scenario for a machine too slow to judge it: how long the cell's processes
-/// waited for a CPU while they wanted one, and how late the driver's own timers fired.
+/// waited for a CPU that other work held, and how late the driver's own timers fired. A
+/// program that keeps more processes computing than there are cores waits on a quiet machine
+/// too: that wait is its own, the same on every run, so it is no reason to run it again.
 final class LoadWatch: Sendable {
     private let profiler: CPUProfiler
     private let lag = LagMeter()
 
     /// - Parameter processes: host pids of the cell's processes, read anew at each sample.
     init(processes: @escaping @Sendable () -> [Int32]) {
-        profiler = CPUProfiler(cores: 1, roots: processes)
+        profiler = CPUProfiler(cores: AvailableCores.count(), roots: processes)
     }
 
     /// Samples until cancelled.
@@ -22,13 +24,15 @@ final class LoadWatch: Sendable {
 
     func report() -> LoadReport {
         let profile = profiler.profile(wallSeconds: 0)
-        return LoadReport(cpuSeconds: profile.cpuSeconds, waitSeconds: profile.waitSeconds, worstLag: lag.worst)
+        return LoadReport(cpuSeconds: profile.cpuSeconds, waitSeconds: profile.waitSeconds - profile.selfWaitSeconds,
+                          worstLag: lag.worst)
     }
 }
 
 /// What a ``LoadWatch`` saw.
 struct LoadReport: Sendable {
-    /// CPU time of the cell's processes, and time they were runnable but waited for a CPU.
+    /// CPU time of the cell's processes, and time they were runnable but waited for a CPU that
+    /// other work held (not counting the waits they imposed on each other).
     var cpuSeconds: Double
     var waitSeconds: Double
     /// The latest a 10 ms timer of the driver's fired.
@@ -36,8 +40,8 @@ struct LoadReport: Sendable {
 
     static let quiet = LoadReport(cpuSeconds: 0, waitSeconds: 0, worstLag: 0)
 
-    /// Of the time the cell's processes wanted a CPU, the share they spent waiting for one
-    /// (nothing to say below 50 ms of demand).
+    /// Of the CPU time the cell's processes could have had on a quiet machine, the share other
+    /// work took from them (nothing to say below 50 ms of demand).
     var waitShare: Double {
         let demand = cpuSeconds + waitSeconds
         return demand < 0.05 ? 0 : waitSeconds / demand
@@ -49,7 +53,7 @@ struct LoadReport: Sendable {
     var overwhelmed: Bool { waitShare >= 0.8 || worstLag >= 2 }
 
     var summary: String {
-        String(format: "its processes waited for a CPU %.0f%% of the time they wanted one; the driver's timers fired up to %.2fs late",
+        String(format: "other work kept its processes from a CPU %.0f%% of the time they could have computed; the driver's timers fired up to %.2fs late",
                waitShare * 100, worstLag)
     }
 }

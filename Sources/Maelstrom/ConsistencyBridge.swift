@@ -10,7 +10,9 @@ enum KafkaHistoryCheck {
         for (kind, n) in report.counts { figures[kind.rawValue + "-count"] = .int(n) }
         return WorkloadCheck(validity: report.valid ? .valid : .invalid,
                              problems: report.problems.prefix(6).map { "\($0.kind.rawValue) on key \($0.key): \($0.explanation)" },
-                             figures: figures)
+                             figures: figures,
+                             // Every finding but a send no poll had reached by the end is a safety one.
+                             violatesSafety: report.counts.contains { $0.key != .unseenAtEnd && $0.value > 0 })
     }
 
     static func outcome(_ o: OpOutcome) -> Outcome {
@@ -69,7 +71,7 @@ enum TransactionHistoryCheck {
         for (kind, n) in report.counts { figures[kind.rawValue + "-count"] = .int(n) }
         return WorkloadCheck(validity: report.valid ? .valid : .invalid,
                              problems: report.anomalies.prefix(6).map { "\($0.kind.rawValue): \($0.explanation)" },
-                             figures: figures)
+                             figures: figures, violatesSafety: !report.anomalies.isEmpty)
     }
 
     static func micro(listAppend: Bool, _ v: JSONValue, completed: Bool) -> MicroOp? {

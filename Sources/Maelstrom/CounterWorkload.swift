@@ -49,6 +49,6 @@ final class CounterWorkload: Workload {
         return WorkloadCheck(validity: validity, problems: problems, figures: [
             "acceptable": [.int(range.lowerBound), .int(range.upperBound)],
             "final-reads": .array(finals.map { $0.result }),
-        ])
+        ], violatesSafety: wrong.contains { ($0.result.intValue ?? Int.min) > range.upperBound })
     }
 }

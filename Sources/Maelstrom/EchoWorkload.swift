@@ -26,6 +26,7 @@ final class EchoWorkload: Workload {
         }
         if oks == 0 && !history.isEmpty { problems.append("no echo request was answered") }
         return WorkloadCheck(validity: wrong.isEmpty && (oks > 0 || history.isEmpty) ? .valid : .invalid,
-                             problems: problems, figures: ["wrong-count": .int(wrong.count), "ok-count": .int(oks)])
+                             problems: problems, figures: ["wrong-count": .int(wrong.count), "ok-count": .int(oks)],
+                             violatesSafety: !wrong.isEmpty)
     }
 }

@@ -59,7 +59,8 @@ final class LinKVWorkload: Workload {
             return WorkloadCheck(validity: .valid, figures: ["keys": .int(result.keys), "operations": .int(result.operations)])
         case .notLinearizable:
             return WorkloadCheck(validity: .invalid, problems: Array(result.report.split(separator: "\n").prefix(12).map(String.init)),
-                                 figures: ["keys": .int(result.keys), "violations": .int(result.violations.count)])
+                                 figures: ["keys": .int(result.keys), "violations": .int(result.violations.count)],
+                                 violatesSafety: true)
         case .unknown:
             return WorkloadCheck(validity: .unknown, problems: ["the linearizability search ran out of time or memory on \(result.undecided.count) key(s)"])
         }

@@ -47,6 +47,10 @@ public struct MaelstromResult: Sendable, Codable {
     /// Latencies of ok operations, in milliseconds.
     public var latency: Quantiles?
     public var check: WorkloadCheck
+    /// Invalid for a reason no machine load explains: a node broke the protocol (a malformed
+    /// reply, a line that is no message, a crash) or the history breaks a safety property.
+    /// Availability, latency and lost values are not such reasons.
+    public var violatesSafety: Bool
     /// The first problems, in words: protocol errors, checker findings, availability.
     public var problems: [String]
     public var faults: [FaultEvent]
@@ -94,7 +98,7 @@ public struct MaelstromResult: Sendable, Codable {
             valid: valid, workload: options.workload, seed: options.seed, nodeCount: options.nodeCount,
             stats: stats, statsByF: byF, availability: availability, net: net,
             latency: Quantiles(report.history.filter { $0.outcome == .ok }.compactMap(\.latencyMs)),
-            check: check, problems: problems, faults: report.faults,
+            check: check, violatesSafety: protocolBroken || check.violatesSafety, problems: problems, faults: report.faults,
             harness: HarnessFigures(harnessCPUSeconds: report.harnessCPUSeconds, nodeCPUSeconds: nodeCPUSeconds,
                                     clientSeconds: report.clientSeconds, peakMemoryBytes: peakMemoryBytes,
                                     lateReplies: report.lateReplies, deliveryLag: Quantiles(report.deliveryLagMs)),

@@ -67,6 +67,6 @@ struct SetChecker {
                       "never-read-count": .int(neverRead.count), "unexpected-count": .int(unexpected.count),
                       "lost": .array(lost.prefix(32).map { .int($0.0) }),
                       "never-read": .array(neverRead.prefix(32).map { .int($0) })],
-            stableLatencies: Quantiles(latencies))
+            stableLatencies: Quantiles(latencies), violatesSafety: !unexpected.isEmpty)
     }
 }

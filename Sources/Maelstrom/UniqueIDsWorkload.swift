@@ -27,7 +27,8 @@ final class UniqueIDsWorkload: Workload {
         }
         return WorkloadCheck(validity: duplicates.isEmpty ? .valid : .invalid, problems: problems,
                              figures: ["attempted-count": .int(history.count), "acknowledged-count": .int(acknowledged),
-                                       "duplicated-count": .int(duplicates.count), "range": rangeOf(seen.keys)])
+                                       "duplicated-count": .int(duplicates.count), "range": rangeOf(seen.keys)],
+                             violatesSafety: !duplicates.isEmpty)
     }
 
     private func rangeOf(_ ids: Dictionary<JSONValue, ClientOperation>.Keys) -> JSONValue {

@@ -44,12 +44,18 @@ public struct WorkloadCheck: Sendable, Codable, Hashable {
     public var figures: [String: JSONValue]
     /// Broadcast and g-set: how long after its add each element was visible in every read.
     public var stableLatencies: Quantiles?
+    /// The history breaks a safety property (a wrong echo, an id given twice, a transaction
+    /// anomaly, a non-linearizable read): no schedule of a correct system produces it, so no
+    /// slow machine explains it. Lost or unconverged values (a liveness matter) leave it false.
+    public var violatesSafety: Bool
 
-    init(validity: Validity, problems: [String] = [], figures: [String: JSONValue] = [:], stableLatencies: Quantiles? = nil) {
+    init(validity: Validity, problems: [String] = [], figures: [String: JSONValue] = [:], stableLatencies: Quantiles? = nil,
+         violatesSafety: Bool = false) {
         self.validity = validity
         self.problems = problems
         self.figures = figures
         self.stableLatencies = stableLatencies
+        self.violatesSafety = validity == .invalid && violatesSafety
     }
 }
 

@@ -18,6 +18,10 @@ public struct CPUProfile: Sendable, Hashable {
     public var cpuSeconds: Double
     /// Time threads of the tree were runnable but waited for a CPU (other work held them).
     public var waitSeconds: Double
+    /// Of `waitSeconds`, the part the tree imposed on itself: more of its threads runnable at
+    /// once than `cores` (estimated from the sampled thread states). A quiet machine would have
+    /// kept them waiting too; the rest of the wait is what other work on the machine cost.
+    public var selfWaitSeconds: Double = 0
     /// Wall-clock time during which no thread of the tree wanted a CPU: sleeping, blocked on a
     /// lock, a queue, a pipe or a child.
     public var idleSeconds: Double
@@ -68,7 +72,7 @@ public final class CPUProfiler: @unchecked Sendable {
     private var lastRunnable = 0
     private var windowBegan: Double?
     private var mainProcess: Int32?
-    private var idle = 0.0, sampledTime = 0.0, helperQuiet = 0.0
+    private var idle = 0.0, sampledTime = 0.0, helperQuiet = 0.0, selfWait = 0.0
     private let cores: Int
     private let roots: @Sendable () -> [Int32]
 
@@ -132,6 +136,8 @@ public final class CPUProfiler: @unchecked Sendable {
             guard span > 0 else { return }
             sampledTime += span
             idle += span * max(0, 1 - min(1, Double(lastRunnable + runnable) / 2))
+            // Threads beyond the cores wait however quiet the machine is.
+            selfWait += span * Double(max(0, lastRunnable - cores) + max(0, runnable - cores)) / 2
         }
     }
 
@@ -178,8 +184,8 @@ public final class CPUProfiler: @unchecked Sendable {
                 totalWait += Double(stat.wait) / 1e9
             }
             return CPUProfile(wallSeconds: wallSeconds, cpuSeconds: cpuSeconds ?? (mainCPU + helperCPU), waitSeconds: totalWait,
-                              idleSeconds: idle, mainCPUSeconds: mainCPU, helperCPUSeconds: helperCPU,
-                              helperQuietSeconds: helperQuiet, sampled: sampledTime > 0)
+                              selfWaitSeconds: min(selfWait, totalWait), idleSeconds: idle, mainCPUSeconds: mainCPU,
+                              helperCPUSeconds: helperCPU, helperQuietSeconds: helperQuiet, sampled: sampledTime > 0)
         }
     }
 

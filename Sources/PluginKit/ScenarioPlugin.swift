@@ -77,18 +77,37 @@ public struct ScenarioVerdict: Sendable, Hashable {
 
     public var outcome: Outcome
     public var message: String
+    /// The failure shows a mistake that no timing explains: a wrong answer the program gave,
+    /// a malformed message, a safety violation (a value written twice, a non-linearizable
+    /// history). A correct program never produces it, however slow the machine, so the grader
+    /// does not run the scenario again when the machine was slow. False (the default) for
+    /// anything a deadline decided.
+    public var definite: Bool
 
     public var passed: Bool { outcome != .failed }
 
+    public init(outcome: Outcome, message: String, definite: Bool = false) {
+        self.outcome = outcome
+        self.message = message
+        self.definite = outcome == .failed && definite
+    }
+
     public static func pass(_ message: String = "") -> ScenarioVerdict { ScenarioVerdict(outcome: .passed, message: message) }
-    public static func fail(_ message: String) -> ScenarioVerdict { ScenarioVerdict(outcome: .failed, message: message) }
+    public static func fail(_ message: String, definite: Bool = false) -> ScenarioVerdict {
+        ScenarioVerdict(outcome: .failed, message: message, definite: definite)
+    }
     public static func skip(_ message: String) -> ScenarioVerdict { ScenarioVerdict(outcome: .skipped, message: message) }
 }
 
 /// A student's mistake, described for the student. Thrown anywhere in a plugin's run.
 public struct ScenarioFailure: Error, Sendable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// See ``ScenarioVerdict/definite``: no machine load can explain this failure.
+    public var definite: Bool
+    public init(_ message: String, definite: Bool = false) {
+        self.message = message
+        self.definite = definite
+    }
     public var description: String { message }
 }
 

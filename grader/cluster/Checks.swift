@@ -17,8 +17,10 @@ struct Checks {
         for invariant in invariants { try await check(invariant) }
     }
 
-    private func fail(_ text: String, at time: Double = .infinity) -> ScenarioFailure {
-        ScenarioFailure(text + " (\(cluster.context(until: time)))")
+    /// `definite`: a safety violation (two leaders in a term, a request executed twice), which
+    /// no slow machine explains, unlike a value the nodes had not yet agreed on.
+    private func fail(_ text: String, at time: Double = .infinity, definite: Bool = false) -> ScenarioFailure {
+        ScenarioFailure(text + " (\(cluster.context(until: time)))", definite: definite)
     }
 
     private func check(_ invariant: Invariant) async throws {
@@ -40,7 +42,8 @@ struct Checks {
                 guard let k = effect.value[key], let v = effect.value[value], k != .null, v != .null else { continue }
                 if let (earlier, time) = seen[k], earlier != v {
                     throw fail("two side effects with \(key) \(k.shown) name different \(value)s: \(earlier.shown) at \(Feedback.seconds(time))"
-                               + " and \(v.shown) at \(Feedback.seconds(effect.time)); there must be one \(value) per \(key)", at: effect.time)
+                               + " and \(v.shown) at \(Feedback.seconds(effect.time)); there must be one \(value) per \(key)", at: effect.time,
+                               definite: true)
                 }
                 seen[k] = seen[k] ?? (v, effect.time)
             }
@@ -167,7 +170,7 @@ struct Checks {
             let what = record.map { "request \(value.shown) (\(Self.describe($0)) from client \($0.client), sent at \(Feedback.seconds($0.invoked)))" } ?? "request \(value.shown)"
             throw fail("\(what) took effect \(times.count) times, at " + times.map { Feedback.seconds($0) }.joined(separator: ", ")
                        + ". The network duplicated it or the client sent it again after a timeout; remember the ids you executed and answer a repeat from memory instead of executing it again",
-                       at: times[1])
+                       at: times[1], definite: true)
         }
         for record in records where record.outcome == .ok && record.kind != .read {
             if counts[.int(record.id)] == nil {

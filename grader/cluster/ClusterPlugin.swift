@@ -201,7 +201,9 @@ struct ClusterScenario {
         case .unknown:
             return "linearizability unknown: the checker's budget of \(Feedback.seconds(budget)) ran out (not held against you)"
         case .notLinearizable:
-            guard let violation = result.violations.first else { throw ScenarioFailure("the history is not linearizable (\(cluster.context()))") }
+            guard let violation = result.violations.first else {
+                throw ScenarioFailure("the history is not linearizable (\(cluster.context()))", definite: true)
+            }
             let records = recorder.allRecords
             let involved = violation.involved.prefix(6).map { operation in
                 describe(operation.process, invokedAt: operation.invoke.time, function: operation.f.rawValue, records: records)
@@ -211,7 +213,7 @@ struct ClusterScenario {
             if let (since, partition) = cluster.timeline.partition(at: time) { lead = "while \(partition) (since \(Feedback.seconds(since))), " }
             throw ScenarioFailure(lead + "the history is not linearizable: \(violation.message) The operations involved: "
                                   + involved.joined(separator: "; ") + ". A read must return the latest acknowledged write; a node cut off from the majority must not answer from its own stale copy"
-                                  + " (\(cluster.context(until: time)))")
+                                  + " (\(cluster.context(until: time)))", definite: true)
         }
     }
 }

@@ -61,7 +61,7 @@ public struct MaelstromPlugin: ScenarioPlugin {
             switch result.valid {
             case .invalid:
                 let problems = result.problems.prefix(4).joined(separator: "; ")
-                return .fail("\(runName)Maelstrom's checker says invalid (seed \(seed)): \(problems)")
+                return .fail("\(runName)Maelstrom's checker says invalid (seed \(seed)): \(problems)", definite: result.violatesSafety)
             case .unknown:
                 throw DriverError("the checker could not decide (seed \(seed)): \(result.problems.prefix(2).joined(separator: "; "))")
             case .valid:

@@ -111,7 +111,8 @@ public struct ProcessPlugin: ScenarioPlugin {
         for attempt in 1...config.repeatCount {
             let result = try await runOnce(run, config: config, workers: config.workers)
             if let problem = problem(with: result, config: config) {
-                return .fail(Self.prefix(attempt: attempt, of: config.repeatCount) + problem + Self.raceHint(attempt: attempt))
+                return .fail(Self.prefix(attempt: attempt, of: config.repeatCount) + problem.message + Self.raceHint(attempt: attempt),
+                             definite: problem.definite)
             }
         }
         let times = config.repeatCount == 1 ? "" : " in all \(config.repeatCount) runs"
@@ -157,8 +158,11 @@ public struct ProcessPlugin: ScenarioPlugin {
         var profile: CPUProfile
     }
 
-    /// What is wrong with one run, or nil.
-    func problem(with outcome: Outcome, config: Config) -> String? {
+    /// What is wrong with one run, or nil. A program that ended by itself with the wrong exit
+    /// code or output made a definite mistake: what it printed is what it computed, whatever
+    /// the load (a program whose answer depends on its own timeouts is wrong on any machine).
+    /// One cut short by the time limit or a signal is judged by time, so it is not definite.
+    func problem(with outcome: Outcome, config: Config) -> ScenarioFailure? {
         let result = outcome.result
         if outcome.timedOut {
             // A blocked program sleeps; a livelocked or looping one keeps wanting a CPU (computing,
@@ -168,21 +172,22 @@ public struct ProcessPlugin: ScenarioPlugin {
                     + " waiting for each other forever (a lock never released, a join on a worker that waits for more input, a queue get() with no sentinel)"
                 : "it kept the CPU busy (\(Feedback.seconds(result.cpuSeconds)) of CPU), which points to a livelock or an endless loop:"
                     + " check loop conditions and retry loops that never give up"
-            return "`\(outcome.command)` did not finish within \(Feedback.seconds(outcome.limit)); \(diagnosis)" + Self.output(result)
+            return ScenarioFailure("`\(outcome.command)` did not finish within \(Feedback.seconds(outcome.limit)); \(diagnosis)" + Self.output(result))
         }
         switch result.verdict {
         case let .exited(code) where Int(code) == config.exitCode:
             break
         case let .exited(code):
-            return "`\(outcome.command)` exited with code \(code) but \(config.exitCode) is expected" + Self.output(result)
+            return ScenarioFailure("`\(outcome.command)` exited with code \(code) but \(config.exitCode) is expected" + Self.output(result),
+                                   definite: true)
         default:
-            return "`\(outcome.command)` did not finish normally: " + Feedback.describe(result)
+            return ScenarioFailure("`\(outcome.command)` did not finish normally: " + Feedback.describe(result))
         }
         if let expectation = config.stdout, let problem = expectation.mismatch(result.stdout.text, stream: "stdout") {
-            return problem + truncationNote(result.stdout)
+            return ScenarioFailure(problem + truncationNote(result.stdout), definite: true)
         }
         if let expectation = config.stderr, let problem = expectation.mismatch(result.stderr.text, stream: "stderr") {
-            return problem + truncationNote(result.stderr)
+            return ScenarioFailure(problem + truncationNote(result.stderr), definite: true)
         }
         return nil
     }
@@ -215,7 +220,7 @@ public struct ProcessPlugin: ScenarioPlugin {
             for workers in [1, speedup.workers] {
                 let outcome = try await runOnce(run, config: config, workers: workers, profiledOn: speedup.workers)
                 if let problem = problem(with: outcome, config: config) {
-                    return .fail("with {workers}=\(workers) (round \(round)): " + problem)
+                    return .fail("with {workers}=\(workers) (round \(round)): " + problem.message, definite: problem.definite)
                 }
                 guard outcome.profile.sampled else { continue }
                 runs.append(SpeedupRun(parallel: workers > 1, profile: outcome.profile))

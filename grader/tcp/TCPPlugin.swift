@@ -139,7 +139,8 @@ public final class Conversation {
             case .closed([]):
                 throw ScenarioFailure(context(name) + "expected your program to keep the connection open, quietly, for \(Feedback.seconds(during)); it closed it" + stopped())
             case let .matched(bytes), let .timedOut(bytes), let .closed(bytes), let .overflowed(bytes):
-                throw ScenarioFailure(context(name) + "expected nothing back yet; got \(Quoted(bytes))")
+                // Bytes the program sent too early were its decision, not the machine's.
+                throw ScenarioFailure(context(name) + "expected nothing back yet; got \(Quoted(bytes))", definite: true)
             }
         case let .shutdown(name):
             try connection(name).shutdownWrite()
@@ -178,12 +179,13 @@ public final class Conversation {
             if text.hasSuffix("\n") { text.removeLast() }
             if text.hasSuffix("\r") { text.removeLast() }
             switch expectation {
+            // A reply that arrived and is wrong is the program's answer, whatever the load.
             case let .data(expected) where bytes != expected:
-                throw ScenarioFailure(lead + "got \(Quoted(bytes)) instead")
+                throw ScenarioFailure(lead + "got \(Quoted(bytes)) instead", definite: true)
             case let .line(expected) where text != expected:
-                throw ScenarioFailure(lead + "got the line \(Quoted(text))")
+                throw ScenarioFailure(lead + "got the line \(Quoted(text))", definite: true)
             case let .match(pattern) where !Fields.matches(pattern, text):
-                throw ScenarioFailure(lead + "got the line \(Quoted(text))")
+                throw ScenarioFailure(lead + "got the line \(Quoted(text))", definite: true)
             default: break
             }
         case let .timedOut(bytes):
