@@ -148,7 +148,16 @@ struct SharedQueueTests {
         }
         let others = try (0..<3).map { _ in try course.grader(["--workers", "2", "--lease", "3", "--until-idle"]) }
         try await Task.sleep(nanoseconds: 300_000_000)
-        let held = try await course.store.gradingMachines().first { $0.name + "-w" == prefix }?.runningJobs ?? []
+        // Frozen (SIGSTOP), the victim's claims are what the store says; killed only while it
+        // holds some, so it surely dies mid-job (its jobs are quick: between two it holds none).
+        var held: [Int64] = []
+        for _ in 0..<100 {
+            kill(victim.processIdentifier, SIGSTOP)
+            held = try await course.store.gradingMachines().first { $0.name + "-w" == prefix }?.runningJobs ?? []
+            if !held.isEmpty { break }
+            kill(victim.processIdentifier, SIGCONT)
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
         kill(victim.processIdentifier, SIGKILL)
         victim.waitUntilExit()
         #expect(!held.isEmpty, "the victim died holding jobs")

@@ -62,17 +62,20 @@ struct QueueBenchmark: AsyncParsableCommand {
             }
             var passes: [[[Double]]] = Array(repeating: Array(repeating: [], count: claimers.count), count: backends.count)
             var cpu: [[[Double]]] = passes
+            var serverCPU: [[Double]] = Array(repeating: [], count: claimers.count)
             for _ in 0..<rounds {
                 for (column, count) in claimers.enumerated() {
                     for (row, store) in stores.enumerated() {
-                        let figures = try await Self.throughput(store: store, jobs: jobs, claimers: count)
+                        let figures = try await Self.throughput(store: store, jobs: jobs, claimers: count, measureServer: row == 1)
                         passes[row][column].append(figures.rate)
                         cpu[row][column].append(figures.cpuPerJob)
+                        if let server = figures.serverPerJob { serverCPU[column].append(server) }
                     }
                 }
             }
             let rates = passes.map { $0.map { $0.sorted()[$0.count / 2] } }
             let cpuPerJob = cpu.map { $0.map { $0.sorted()[$0.count / 2] } }
+            let serverPerJob = serverCPU.map { $0.isEmpty ? nil : $0.sorted()[$0.count / 2] }
 
             var boards: [Double] = []
             for (index, backend) in backends.enumerated() {
@@ -84,13 +87,14 @@ struct QueueBenchmark: AsyncParsableCommand {
                 child.stop()
             }
             for store in stores { await store.close() }
-            report(backends: backends.map(\.label), rates: rates, cpuPerJob: cpuPerJob, boards: boards)
+            report(backends: backends.map(\.label), rates: rates, cpuPerJob: cpuPerJob, serverPerJob: serverPerJob, boards: boards)
         }
     }
 
-    /// Claim+finish per second, and this process's CPU seconds per claim+finish: `jobs` queued,
-    /// then `claimers` tasks drain the queue.
-    static func throughput(store: ClassroomStore, jobs: Int, claimers: Int) async throws -> (rate: Double, cpuPerJob: Double) {
+    /// Claim+finish per second, and this process's CPU seconds per claim+finish (and, with
+    /// `measureServer`, a local PostgreSQL server's): `jobs` queued, then `claimers` tasks drain the queue.
+    static func throughput(store: ClassroomStore, jobs: Int, claimers: Int,
+                           measureServer: Bool = false) async throws -> (rate: Double, cpuPerJob: Double, serverPerJob: Double?) {
         for index in 0..<jobs {
             _ = try await store.submit(student: ScaleCatalog.students[index % ScaleCatalog.students.count],
                                        exercise: ScaleCatalog.exercises[index % ScaleCatalog.exercises.count],
@@ -98,6 +102,7 @@ struct QueueBenchmark: AsyncParsableCommand {
         }
         let result = [ScenarioResultInput(name: "empty", plugin: "bench", passed: true, points: 1, maxPoints: 1, hidden: false, message: "", durationMs: 0)]
         let clock = ContinuousClock()
+        let serverStart = measureServer ? LocalPostgresCPU.seconds() : nil
         let cpuStart = processCPUSeconds()
         let start = clock.now
         let done = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -117,8 +122,9 @@ struct QueueBenchmark: AsyncParsableCommand {
         }
         let elapsed = clock.now - start
         let cpu = processCPUSeconds() - cpuStart
+        let server = serverStart.flatMap { start in LocalPostgresCPU.seconds().map { ($0 - start) / Double(jobs) } }
         guard done == jobs else { throw CLIError("\(done) of \(jobs) jobs were finished") }
-        return (Double(done) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18), cpu / Double(done))
+        return (Double(done) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18), cpu / Double(done), server)
     }
 
     /// CPU time this process has used, all threads.
@@ -128,7 +134,7 @@ struct QueueBenchmark: AsyncParsableCommand {
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
-    private func report(backends: [String], rates: [[Double]], cpuPerJob: [[Double]], boards: [Double]) {
+    private func report(backends: [String], rates: [[Double]], cpuPerJob: [[Double]], serverPerJob: [Double?], boards: [Double]) {
         let base = rates[0][0]
         print("queue benchmark: \(jobs) empty jobs claimed and finished (one scenario result each) per figure, claimers in one process, "
               + "\(ProcessInfo.processInfo.activeProcessorCount) cores; median of \(rounds) passes taken in turn")
@@ -143,6 +149,17 @@ struct QueueBenchmark: AsyncParsableCommand {
         print("  this process's CPU per claim+finish with \(claimers[last]) claimers: "
               + backends.indices.map { "\(backends[$0]) " + String(format: "%.0f µs", cpuPerJob[$0][last] * 1e6) }.joined(separator: ", ")
               + " (SQLite's includes the database; PostgreSQL's server does its share in its own processes)")
+        if let server = serverPerJob[last] {
+            // Client and server share this machine's cores: their CPU per job bounds the rate.
+            let total = cpuPerJob[1][last] + server
+            let cores = Double(ProcessInfo.processInfo.activeProcessorCount)
+            print("  PostgreSQL's server processes on this machine: " + String(format: "%.0f µs", server * 1e6)
+                  + " of CPU per claim+finish, so " + String(format: "%.0f µs", total * 1e6) + " in all; \(Int(cores)) cores bound the rate at "
+                  + String(format: "%.0f/s", cores / total) + " (measured " + String(format: "%.0f/s", rates[1][last]) + "). "
+                  + "On its own cores the server alone would bound it at " + String(format: "%.0f/s per core", 1 / server) + ".")
+        } else {
+            print("  PostgreSQL's server CPU was not measured: none of its processes runs on this machine.")
+        }
         print("SCOREBOARD from `classroom serve --workers 0`: \(clients) clients for \(seconds) s, a course with 5,000 graded submissions")
         var boardTable = TextTable("BACKEND", "SCOREBOARD/s", "×")
         for (index, label) in backends.enumerated() {

@@ -66,6 +66,11 @@ enum PostgresMigrations {
         ("v6: instructors", """
             CREATE TABLE instructor (id bigserial PRIMARY KEY, name text NOT NULL UNIQUE, tokenHash text NOT NULL, createdAt timestamptz NOT NULL);
             """),
+        ("v7: leaner queue indexes", """
+            DROP INDEX gradingJob_by_submission;
+            DROP INDEX gradingJob_by_lease;
+            CREATE INDEX gradingJob_running_by_lease ON gradingJob (leaseExpiresAt) WHERE state = 'running';
+            """),
     ]
 
     /// Brings the schema up to date (with `migrate`) or checks that it is, under an advisory

@@ -28,24 +28,31 @@ extension PostgresStore {
               let student = try Self.decoding({ try cells[QueueStatements.Claim.studentColumn].decode(String?.self) }) else {
             throw StoreError.invalid("job \(job.id!) refers to a missing submission or student")
         }
-        let submission = try Self.decoding { try PGRecord.submission(cells, at: QueueStatements.Claim.submissionColumn) }
-        return try await statement { connection in
-            let exercise = try await self.exerciseVersion(submission.exerciseId, version: job.exerciseVersion, on: connection)
-            let submissionFiles = try PGRecord.files(try await connection.rows(QueueStatements.SubmissionFiles(submission: submission.id!), self.logger))
-            return ClaimedJob(job: job, submission: submission, studentName: student, exercise: exercise.definition,
-                              exerciseFiles: exercise.files, submissionFiles: submissionFiles)
+        let (submission, submissionFiles) = try Self.decoding {
+            let paths = try cells[QueueStatements.Claim.pathsColumn].decode([String]?.self) ?? []
+            let contents = try cells[QueueStatements.Claim.contentsColumn].decode([ByteBuffer]?.self) ?? []
+            var files: [String: Data] = [:]
+            for (path, content) in zip(paths, contents) { files[path] = Data(buffer: content, byteTransferStrategy: .noCopy) }
+            return (try PGRecord.submission(cells, at: QueueStatements.Claim.submissionColumn), files)
         }
+        // Exercise versions never change: after a process's first job of a version, a claim is
+        // the one statement above.
+        let exercise = try await exerciseVersion(submission.exerciseId, version: job.exerciseVersion)
+        return ClaimedJob(job: job, submission: submission, studentName: student, exercise: exercise.definition,
+                          exerciseFiles: exercise.files, submissionFiles: submissionFiles)
     }
 
     /// An exercise version's definition and files, read once per process (versions never change).
-    private func exerciseVersion(_ id: String, version: Int, on connection: PostgresConnection) async throws -> (definition: ExerciseDefinition, files: [String: Data]) {
+    private func exerciseVersion(_ id: String, version: Int) async throws(StoreError) -> (definition: ExerciseDefinition, files: [String: Data]) {
         let key = "\(id)@\(version)"
         if let cached = exerciseVersions.withLock({ $0[key] }) { return cached }
-        guard let definition = try await connection.one(String.self, "SELECT definition FROM exercise WHERE id = \(id) AND version = \(version)", logger) else {
-            throw StoreError.invalid("a job refers to \(id) version \(version), which is not stored")
+        let entry = try await statement { connection in
+            guard let definition = try await connection.one(String.self, "SELECT definition FROM exercise WHERE id = \(id) AND version = \(version)", self.logger) else {
+                throw StoreError.invalid("a job refers to \(id) version \(version), which is not stored")
+            }
+            let files = try PGRecord.files(try await connection.rows("SELECT path, content FROM exerciseFile WHERE exerciseId = \(id) AND version = \(version)", self.logger))
+            return (definition: try ClassroomStore.decode(ExerciseDefinition.self, from: definition), files: files)
         }
-        let files = try PGRecord.files(try await connection.rows("SELECT path, content FROM exerciseFile WHERE exerciseId = \(id) AND version = \(version)", logger))
-        let entry = (definition: try ClassroomStore.decode(ExerciseDefinition.self, from: definition), files: files)
         exerciseVersions.withLock { $0[key] = entry }
         return entry
     }

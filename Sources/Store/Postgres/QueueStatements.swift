@@ -8,11 +8,13 @@ import PostgresNIO
 /// on a cached plan.
 enum QueueStatements {
     /// Takes the oldest queued job nobody else is taking (SKIP LOCKED), or the given one, with a
-    /// fresh lease, and reads its submission and student. One statement, so its own transaction.
-    /// Columns: the job's (`PGRecord.job`), then the submission's (`PGRecord.submission`), then
-    /// the student's name; the last two are null if the submission is missing.
+    /// fresh lease, and reads its submission, its student and its files: one statement, so one
+    /// transaction and one round trip per claim. Columns: the job's (`PGRecord.job`), the
+    /// submission's (`PGRecord.submission`), the student's name, then the files' paths and
+    /// contents as two arrays in the same order; all but the job's are null if the submission
+    /// is missing, the arrays also when it has no files.
     struct Claim: PostgresPreparedStatement {
-        static let name = "classroom_claim_v1"
+        static let name = "classroom_claim_v2"
         static let sql = """
             WITH next AS (
                 SELECT id FROM gradingJob WHERE state = 'queued' AND ($1::bigint IS NULL OR id = $1::bigint)
@@ -22,11 +24,17 @@ enum QueueStatements {
                     leaseToken = $4, leaseExpiresAt = $5
                 FROM next WHERE g.id = next.id RETURNING g.*
             )
-            SELECT \(prefixed("c", PGRecord.job)), \(prefixed("s", PGRecord.submission)), t.name
+            SELECT \(prefixed("c", PGRecord.job)), \(prefixed("s", PGRecord.submission)), t.name, f.paths, f.contents
             FROM c LEFT JOIN submission s ON s.id = c.submissionId LEFT JOIN student t ON t.id = s.studentId
+            LEFT JOIN LATERAL (
+                SELECT array_agg(path ORDER BY path) AS paths, array_agg(content ORDER BY path) AS contents
+                FROM submissionFile WHERE submissionId = c.submissionId
+            ) f ON true
             """
         static let submissionColumn = 15
         static let studentColumn = 23
+        static let pathsColumn = 24
+        static let contentsColumn = 25
 
         var only: Int64?
         var now: Date
@@ -98,22 +106,6 @@ enum QueueStatements {
             bindings.append(PostgresStore.eventLockKey)
             bindings.append(PostgresStore.channel)
             bindings.append(payload)
-            return bindings
-        }
-
-        func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
-    }
-
-    /// A submission's files (never changed once stored).
-    struct SubmissionFiles: PostgresPreparedStatement {
-        static let name = "classroom_submission_files_v1"
-        static let sql = "SELECT path, content FROM submissionFile WHERE submissionId = $1"
-
-        var submission: Int64
-
-        func makeBindings() throws -> PostgresBindings {
-            var bindings = PostgresBindings(capacity: 1)
-            bindings.append(submission)
             return bindings
         }
 

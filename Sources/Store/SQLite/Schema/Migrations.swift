@@ -187,6 +187,15 @@ enum Migrations {
                 t.column("createdAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v7: leaner queue indexes") { db in
+            // Every claim and finish changes a job's state, and each index on gradingJob is then
+            // written again. (submissionId) is a prefix of (submissionId, state), so it only cost.
+            // A recovery reads the running jobs, which (state, id) finds; PostgreSQL keeps a
+            // partial index of running jobs by lease instead, which SQLite could not use here
+            // (the state is a bound parameter).
+            try db.drop(index: "gradingJob_by_submission")
+            try db.drop(index: "gradingJob_by_lease")
+        }
         return migrator
     }
 }
